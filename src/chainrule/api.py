@@ -1,0 +1,236 @@
+"""The public entry points: ``grad``, ``value_and_grad`` and ``source``.
+
+A gradient function wraps the user's function: on each call it picks the generated code
+specialized for the kinds of the arguments (Python scalar, array, container), runs it, and
+gives every gradient its argument's shape and floating dtype.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+
+from . import cache
+from .fence import check_supported
+from .loader import bind, compile_generated
+from .normalize import NormalFunction, normalize, parameter_names
+from .parsing import parse_function
+from .reverse import CONTAINER, NUMERIC, SCALAR, build_gradient, kind_of_value
+
+Wrt = Union[int, str, Sequence[Union[int, str]]]
+
+
+def _normal_form(function: types.FunctionType) -> NormalFunction:
+    def make():
+        parsed = parse_function(function)
+        check_supported(parsed)
+        return normalize(parsed)
+    return cache.lookup(("normal", function.__code__), make)
+
+
+def _resolve_wrt(function: types.FunctionType, wrt: Wrt) -> tuple[tuple[str, ...], bool]:
+    """Parameter names to differentiate with respect to, and whether one was asked for."""
+    names = list(inspect.signature(function).parameters)
+    single = isinstance(wrt, (int, str))
+    chosen = []
+    for item in ([wrt] if single else list(wrt)):
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise TypeError(f"wrt must be a parameter index, a parameter name, or a tuple of "
+                            f"them; got {item!r}")
+        if isinstance(item, int):
+            if not -len(names) <= item < len(names):
+                raise ValueError(f"wrt={item} is out of range: {function.__name__} has "
+                                 f"{len(names)} parameters ({', '.join(names)})")
+            item = names[item]
+        elif item not in names:
+            raise ValueError(f"wrt={item!r} is not a parameter of {function.__name__}; "
+                             f"its parameters are: {', '.join(names)}")
+        kind = inspect.signature(function).parameters[item].kind
+        if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            raise ValueError(f"wrt={item!r} names a *args/**kwargs parameter")
+        chosen.append(item)
+    if not chosen:
+        raise ValueError("wrt must name at least one parameter")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"wrt names a parameter twice: {tuple(chosen)}")
+    return tuple(chosen), single
+
+
+def _check_differentiable_argument(function_name: str, parameter: str, value: Any) -> None:
+    kind = type(value)
+    if kind is float or kind is int or kind is bool:
+        return
+    if isinstance(value, (np.ndarray, np.generic)):
+        dtype_kind = value.dtype.kind
+        if dtype_kind in "biuf":
+            return
+        if dtype_kind == "c":
+            raise TypeError(f"{function_name}: argument '{parameter}' is complex; chainrule "
+                            f"differentiates real-valued functions of real inputs only")
+    if isinstance(value, (int, float)):      # subclasses of Python numbers
+        return
+    raise TypeError(f"{function_name}: cannot differentiate with respect to argument "
+                    f"'{parameter}' of type {type(value).__name__}; expected a number or a "
+                    f"numeric NumPy array")
+
+
+def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
+    """Give ``gradient`` the shape and floating dtype of ``argument``, never aliasing inputs."""
+    if type(argument) is float or type(argument) is int or type(argument) is bool:
+        return 0.0 if gradient is None else float(gradient)
+    argument_array = np.asarray(argument)
+    dtype = argument_array.dtype if argument_array.dtype.kind == "f" else np.dtype(np.float64)
+    if gradient is None:
+        result = np.zeros(argument_array.shape, dtype=dtype)
+    else:
+        result = np.asarray(gradient)
+        if result.shape != argument_array.shape:
+            result = np.broadcast_to(result, argument_array.shape)
+        if result.dtype != dtype:
+            result = result.astype(dtype)
+        elif not result.flags.writeable or any(
+                isinstance(a, np.ndarray) and np.may_share_memory(result, a)
+                for a in arguments):
+            result = result.copy()
+    if isinstance(argument, np.generic):
+        return dtype.type(result)
+    if not isinstance(argument, np.ndarray):
+        return float(result)
+    return result
+
+
+class GradientFunction:
+    """The callable returned by :func:`grad` and :func:`value_and_grad`."""
+
+    def __init__(self, function: types.FunctionType, wrt: Wrt, mode: str):
+        self.primal = function
+        self.mode = mode
+        self.wrt, self._single = _resolve_wrt(function, wrt)
+        self._signature = inspect.signature(function)
+        self._parameters = list(self._signature.parameters)
+        self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
+        self._specialized: dict[tuple, Callable] = {}
+        self._last_source: str | None = None
+        functools.update_wrapper(self, function)
+        self.__signature__ = self._signature
+
+    # -- specialization ---------------------------------------------------------------------
+
+    def _specialize(self, kinds: tuple[str, ...]) -> Callable:
+        function = self.primal
+
+        def make():
+            normal = _normal_form(function)
+            kinds_by_name = dict(zip(parameter_names(normal.parsed.node), kinds))
+            generated = build_gradient(normal, list(self.wrt), kinds_by_name, self.mode)
+            return compile_generated(generated, function.__code__.co_freevars)
+
+        compiled = cache.lookup(("gradient", function.__code__, self.wrt, self.mode, kinds),
+                                make)
+        bound = bind(compiled, function)
+        self._specialized[kinds] = bound
+        self._last_source = compiled.generated.source
+        return bound
+
+    def _all_arguments(self, args: tuple, kwargs: dict) -> tuple:
+        if not kwargs and len(args) == len(self._parameters):
+            return args
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{self.primal.__name__}(): {error}") from None
+        bound.apply_defaults()
+        return tuple(bound.arguments[p] for p in self._parameters)
+
+    # -- calling ----------------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        arguments = self._all_arguments(args, kwargs)
+        name = self.primal.__name__
+        for position in self._wrt_positions:
+            _check_differentiable_argument(name, self._parameters[position],
+                                           arguments[position])
+        kinds = tuple(map(kind_of_value, arguments))
+        generated = self._specialized.get(kinds) or self._specialize(kinds)
+        result = generated(*arguments)
+        if self.mode == "grad":
+            value, gradients = None, result
+        else:
+            value, gradients = result
+        if self._single:
+            gradients = _finish(gradients, arguments[self._wrt_positions[0]], arguments)
+        else:
+            gradients = tuple(_finish(g, arguments[p], arguments)
+                              for g, p in zip(gradients, self._wrt_positions))
+        return gradients if self.mode == "grad" else (value, gradients)
+
+    @property
+    def source(self) -> str:
+        """The generated gradient source: for the arguments of the latest call, or (before any
+        call) for array arguments."""
+        if self._last_source is None:
+            self._specialize(tuple(NUMERIC for _ in self._parameters))
+        return self._last_source
+
+    def source_for(self, *args, **kwargs) -> str:
+        """The generated source specialized for these example arguments."""
+        kinds = tuple(map(kind_of_value, self._all_arguments(args, kwargs)))
+        self._specialize(kinds)
+        return self._last_source
+
+    def __repr__(self) -> str:
+        return f"<chainrule {self.mode} of {self.primal.__qualname__} wrt {self.wrt}>"
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return types.MethodType(self, instance)
+
+
+def _transform(function, wrt: Wrt, mode: str):
+    if function is None:
+        return lambda f: _transform(f, wrt, mode)
+    if not callable(function):
+        raise TypeError(f"grad expects a function, got {type(function).__name__}")
+    if not isinstance(function, types.FunctionType):
+        # Let parse_function explain (builtin, ufunc, bound method, ...).
+        parse_function(function)
+    gradient = GradientFunction(function, wrt, mode)
+    _normal_form(function)          # refuse unsupported syntax now, at decoration time
+    return gradient
+
+
+def grad(f: Callable | None = None, *, wrt: Wrt = 0):
+    """The gradient of a scalar-valued function, computed by generated source code.
+
+    Usable as ``@grad``, ``@grad(wrt=...)`` and ``grad(f, wrt=...)``. ``wrt`` is a parameter
+    index, a parameter name, or a tuple of them: a single one gives one gradient, a tuple gives
+    a tuple of gradients in that order. Each gradient has its argument's shape and a floating
+    dtype (``float`` for Python numbers, ``float32`` arrays stay ``float32``, integer inputs
+    give float gradients). The returned callable keeps ``f``'s name, docstring and signature,
+    and exposes ``.source`` (the generated code) and ``.primal`` (``f``).
+
+    >>> def f(x):
+    ...     return 3 * x ** 2 - 4 * x + 5
+    >>> grad(f)(3.0)
+    14.0
+    """
+    return _transform(f, wrt, "grad")
+
+
+def value_and_grad(f: Callable | None = None, *, wrt: Wrt = 0):
+    """Like :func:`grad`, but the gradient function returns ``(value, gradient)``."""
+    return _transform(f, wrt, "value_and_grad")
+
+
+def source(f: Callable, *args, wrt: Wrt = 0, **kwargs) -> str:
+    """The generated gradient source of ``f`` (as ``grad(f, wrt=wrt).source``); with example
+    arguments, the source specialized for them."""
+    gradient = f if isinstance(f, GradientFunction) else grad(f, wrt=wrt)
+    if args or kwargs:
+        return gradient.source_for(*args, **kwargs)
+    return gradient.source

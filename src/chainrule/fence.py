@@ -1,0 +1,110 @@
+"""Refuse unsupported syntax before any code runs, pointing at the user's file:line.
+
+The tables below are the single statement of what the transformer accepts; everything else
+raises :class:`~chainrule.errors.TransformError` with the construct's name and a hint.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .errors import TransformError
+from .parsing import ParsedFunction
+
+# Statements and expressions the later stages handle.
+SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr,
+                        gast.Pass, gast.Assert)
+SUPPORTED_EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Attribute,
+                         gast.Subscript, gast.Name, gast.Constant, gast.Tuple, gast.List,
+                         gast.Slice, gast.keyword, gast.BoolOp)
+SUPPORTED_OTHER = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+# Refused constructs: node type -> (name shown to the user, what to do instead).
+REFUSED = {
+    gast.ClassDef: ("class definition", "define the class outside the differentiated function"),
+    gast.FunctionDef: ("nested function definition",
+                       "define the helper at module level (nested functions come later)"),
+    gast.AsyncFunctionDef: ("async def", "use a plain function"),
+    gast.Lambda: ("lambda inside the function", "define the helper at module level"),
+    gast.Try: ("try statement", "move error handling outside the differentiated function"),
+    gast.Raise: ("raise statement", "validate inputs before calling the gradient"),
+    gast.With: ("with statement", "move the context manager outside the function"),
+    gast.AsyncWith: ("async with", "move it outside the function"),
+    gast.Yield: ("yield (generator)", "return a value instead"),
+    gast.YieldFrom: ("yield from (generator)", "return a value instead"),
+    gast.Await: ("await", "differentiate synchronous code only"),
+    gast.Global: ("global statement", "pass the value in as an argument and return results"),
+    gast.Nonlocal: ("nonlocal statement", "pass the value in as an argument and return results"),
+    gast.Delete: ("del statement", "leave the name bound"),
+    gast.Import: ("import inside the function", "import at module level"),
+    gast.ImportFrom: ("import inside the function", "import at module level"),
+    gast.If: ("if statement", "control flow is not supported yet; use np.where for "
+                              "elementwise choices"),
+    gast.For: ("for loop", "loops are not supported yet"),
+    gast.AsyncFor: ("async for", "use a plain loop"),
+    gast.While: ("while loop", "loops are not supported yet"),
+    gast.Break: ("break", "loops are not supported yet"),
+    gast.Continue: ("continue", "loops are not supported yet"),
+    gast.IfExp: ("conditional expression (a if c else b)",
+                 "use np.where(c, a, b) for elementwise choices"),
+    gast.ListComp: ("list comprehension", "build the list with explicit elements"),
+    gast.SetComp: ("set comprehension", "sets are not differentiable containers"),
+    gast.DictComp: ("dict comprehension", "dicts are not supported yet"),
+    gast.GeneratorExp: ("generator expression", "use an array and NumPy reductions"),
+    gast.Dict: ("dict literal", "dicts are not supported yet"),
+    gast.Set: ("set literal", "sets are not differentiable containers"),
+    gast.Starred: ("starred expression (*args)", "pass the arguments explicitly"),
+    gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
+    gast.JoinedStr: ("f-string", "format strings outside the differentiated function"),
+}
+
+
+def _refuse(parsed: ParsedFunction, node, construct: str, hint: str) -> TransformError:
+    return TransformError(f"cannot differentiate {parsed.name}: {construct} is not supported",
+                          construct=construct, hint=hint, origin=parsed.origin(node))
+
+
+def check_supported(parsed: ParsedFunction) -> None:
+    """Raise ``TransformError`` at the first construct the transformer cannot handle."""
+    arguments = parsed.node.args
+    if arguments.vararg is not None or arguments.kwarg is not None:
+        star = arguments.vararg or arguments.kwarg
+        raise _refuse(parsed, star, "*args/**kwargs parameter",
+                      "name each parameter explicitly")
+    for statement in parsed.node.body:
+        for node in gast.walk(statement):
+            _check_node(parsed, node)
+
+
+def _check_node(parsed: ParsedFunction, node) -> None:
+    refused = REFUSED.get(type(node))
+    if refused is not None:
+        raise _refuse(parsed, node, *refused)
+    if isinstance(node, gast.stmt) and not isinstance(node, SUPPORTED_STATEMENTS):
+        raise _refuse(parsed, node, f"{type(node).__name__} statement",
+                      "rewrite it with supported statements")
+    if isinstance(node, gast.expr) and not isinstance(node, SUPPORTED_EXPRESSIONS):
+        raise _refuse(parsed, node, f"{type(node).__name__} expression",
+                      "rewrite it with supported expressions")
+    if isinstance(node, gast.AnnAssign) and node.value is None:
+        raise _refuse(parsed, node, "annotation without a value", "assign a value")
+    if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
+        raise _refuse(parsed, node, "in-place update of an element or attribute",
+                      "build a new array (e.g. with np.where) instead of assigning into one")
+    if isinstance(node, gast.Assign):
+        for target in node.targets:
+            _check_target(parsed, target)
+
+
+def _check_target(parsed: ParsedFunction, target) -> None:
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, (gast.Tuple, gast.List)):
+        for element in target.elts:
+            _check_target(parsed, element)
+        return
+    if isinstance(target, gast.Subscript):
+        raise _refuse(parsed, target, "assignment into an element or slice",
+                      "build a new array (e.g. np.where or np.concatenate) instead")
+    raise _refuse(parsed, target, f"assignment to {type(target).__name__}",
+                  "assign to a plain local name")

@@ -1,0 +1,285 @@
+"""Inline a gradient rule's body at a call site, with the real names.
+
+A rule (see :mod:`chainrule.rules.registry`) is parsed once into a template. At each call site
+its parameters are replaced by the call's atoms, ``out_bar``/``out`` by the adjoint and the
+result, its locals by fresh names and its globals by the names the generated function receives
+them under. Then conditions that became constant are folded (``axis is None`` with
+``axis=None``), unwanted cotangents are dropped with the statements only they needed, and
+``unbroadcast`` calls that cannot change anything are removed.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import operator
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gast
+
+from .rules.registry import Rule
+from .syntax import clone, const, make, name
+
+
+@dataclass
+class Template:
+    rule: Rule
+    body: list                     # the rule's statements, returns included
+    locals: set[str]
+    globals: dict[str, Any]        # global name -> object, as the rule module sees it
+
+
+class RuleError(Exception):
+    """A rule body uses something that cannot be inlined (a bug in the rule)."""
+
+
+@functools.lru_cache(maxsize=None)
+def _parse_rule(function: Callable):
+    return gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+
+
+def template(rule: Rule) -> Template:
+    node = _parse_rule(rule.function)
+    body = list(node.body)
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]                                   # docstring
+    for statement in body:
+        for inner in gast.walk(statement):
+            if isinstance(inner, (gast.For, gast.While, gast.FunctionDef, gast.Lambda,
+                                  gast.AugAssign, gast.ListComp, gast.Try)):
+                raise RuleError(f"rule {rule.function.__name__} uses "
+                                f"{type(inner).__name__}, which cannot be inlined")
+    params = {"out_bar", "out", *rule.params}
+    assigned = {n.id for s in body for n in gast.walk(s)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    read = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)}
+    namespace = rule.function.__globals__
+    globals_ = {}
+    for identifier in read - params - assigned:
+        if identifier in namespace:
+            globals_[identifier] = namespace[identifier]
+        elif identifier not in ("None", "True", "False"):
+            raise RuleError(f"rule {rule.function.__name__} reads unknown name {identifier}")
+    return Template(rule, body, assigned, globals_)
+
+
+def _split_return(statements: list, rule_name: str) -> tuple[list, Any]:
+    """Statements before the (first reachable) return, and the returned expression.
+
+    A guard clause ``if c: return A`` whose test did not fold away becomes ``A if c else B``
+    (element by element for tuples), so each cotangent stays a separate expression.
+    """
+    for position, statement in enumerate(statements):
+        if isinstance(statement, gast.Return):
+            return statements[:position], statement.value
+        if isinstance(statement, gast.If) and any(isinstance(n, gast.Return)
+                                                  for n in gast.walk(statement)):
+            body_prefix, body_value = _split_return(statement.body, rule_name)
+            rest_prefix, rest_value = _split_return(statement.orelse + statements[position + 1:],
+                                                    rule_name)
+            if body_prefix or rest_prefix:
+                raise RuleError(f"rule {rule_name}: a branch that returns may only hold the "
+                                f"return statement")
+            return statements[:position], _choose(statement.test, body_value, rest_value)
+    raise RuleError(f"rule {rule_name} must end with a return statement")
+
+
+def _choose(test, when_true, when_false):
+    if isinstance(when_true, gast.Tuple) and isinstance(when_false, gast.Tuple) \
+            and len(when_true.elts) == len(when_false.elts):
+        return make(gast.Tuple, ctx=gast.Load(), elts=[
+            _choose(test, a, b) for a, b in zip(when_true.elts, when_false.elts)])
+    return make(gast.IfExp, test=clone(test), body=when_true, orelse=when_false)
+
+
+# -- constant folding --------------------------------------------------------------------------
+
+_BINARY = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
+           gast.Mod: operator.mod}
+_COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_,
+            gast.IsNot: operator.is_not, gast.Lt: operator.lt, gast.Gt: operator.gt,
+            gast.LtE: operator.le, gast.GtE: operator.ge}
+_UNKNOWN = object()
+
+
+def _constant(node):
+    if isinstance(node, gast.Constant):
+        return node.value
+    return _UNKNOWN
+
+
+class _Folder(gast.NodeTransformer):
+    """Folds expressions whose operands are constants; never rewrites ``x * 0`` or ``x * 1``
+    (unsafe for arrays and integer inputs). ``e ** 1`` becomes ``e``: same value and type."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = _constant(node.left), _constant(node.right)
+        folder = _BINARY.get(type(node.op))
+        if folder and left is not _UNKNOWN and right is not _UNKNOWN and _is_number(left) \
+                and _is_number(right):
+            try:
+                return const(folder(left, right))
+            except (ArithmeticError, ValueError):
+                return node
+        if isinstance(node.op, gast.Pow) and right == 1 and not isinstance(right, bool) \
+                and right is not _UNKNOWN:
+            return node.left
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            left, right = _constant(node.left), _constant(node.comparators[0])
+            if left is not _UNKNOWN and right is not _UNKNOWN:
+                return const(_COMPARE[type(node.ops[0])](left, right))
+        return node
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        is_and = isinstance(node.op, gast.And)
+        remaining = []
+        for value in node.values:
+            constant = _constant(value)
+            if constant is _UNKNOWN:
+                remaining.append(value)
+            elif bool(constant) != is_and:
+                return const(constant) if not remaining else node   # short-circuits
+        if not remaining:
+            return const(is_and)
+        if len(remaining) == 1:
+            return remaining[0]
+        node.values = remaining
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        operand = _constant(node.operand)
+        if operand is not _UNKNOWN:
+            if isinstance(node.op, gast.Not):
+                return const(not operand)
+            if isinstance(node.op, gast.USub) and _is_number(operand):
+                return const(-operand)
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        test = _constant(node.test)
+        if test is _UNKNOWN:
+            return node
+        return node.body if test else node.orelse
+
+    def visit_If(self, node):
+        self.generic_visit(node)
+        test = _constant(node.test)
+        if test is _UNKNOWN:
+            return node
+        branch = node.body if test else node.orelse
+        return [s for s in branch if not isinstance(s, gast.Pass)] or None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, complex)) and not isinstance(value, bool)
+
+
+def fold(statements: list) -> list:
+    module = make(gast.Module, body=statements, type_ignores=[])
+    return _Folder().visit(module).body
+
+
+def fold_expression(expression):
+    return fold([make(gast.Expr, value=expression)])[0].value
+
+
+# -- substitution ------------------------------------------------------------------------------
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, replacements: dict[str, Any]):
+        self.replacements = replacements
+
+    def visit_Name(self, node):
+        replacement = self.replacements.get(node.id)
+        if replacement is None:
+            return node
+        if isinstance(replacement, str):
+            return make(gast.Name, id=replacement, ctx=node.ctx)
+        return clone(replacement)
+
+
+@dataclass
+class Inlined:
+    statements: list                 # rule-local statements needed by the cotangents
+    cotangents: dict[str, Any]       # parameter name -> cotangent expression
+
+
+def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set[str],
+           fresh: Callable[[str], str], global_name: Callable[[str, Any], str],
+           elide_unbroadcast: Callable[[str], bool]) -> Inlined:
+    """Inline ``rule`` for a call whose parameters are bound to the atoms in ``arguments``.
+
+    ``wanted`` names the parameters whose cotangent is needed; ``fresh`` makes a new local
+    name; ``global_name`` gives the generated code's name for a global of the rule;
+    ``elide_unbroadcast(param)`` says whether ``unbroadcast(g, param)`` is a no-op here.
+    """
+    tpl = template(rule)
+    replacements: dict[str, Any] = {"out_bar": out_bar, "out": out}
+    replacements.update(arguments)
+    for identifier, value in tpl.globals.items():
+        replacements[identifier] = global_name(identifier, value)
+    for identifier in tpl.locals:
+        replacements[identifier] = fresh(identifier)
+    substitute = _Substitute(replacements)
+
+    body, returned = _split_return(fold([substitute.visit(clone(s)) for s in tpl.body]),
+                                   rule.function.__name__)
+    returns = list(returned.elts) if isinstance(returned, gast.Tuple) else [returned]
+    cotangents = {}
+    unbroadcast_name = replacements.get("unbroadcast")
+    for parameter, expression in zip(rule.params, returns):
+        if parameter not in wanted or expression is None:
+            continue
+        expression = fold_expression(expression)
+        if isinstance(expression, gast.Constant) and expression.value is None:
+            continue
+        if unbroadcast_name:
+            expression = _drop_unbroadcast(expression, unbroadcast_name, arguments,
+                                           elide_unbroadcast)
+        cotangents[parameter] = expression
+    return Inlined(_needed(body, cotangents.values()), cotangents)
+
+
+def _drop_unbroadcast(expression, helper: str, arguments, elide: Callable[[str], bool]):
+    def parameter_named_by(node):
+        for parameter, atom in arguments.items():
+            if gast.dump(atom) == gast.dump(node):
+                return parameter
+        return None
+
+    class Drop(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if isinstance(node.func, gast.Name) and node.func.id == helper \
+                    and len(node.args) == 2:
+                parameter = parameter_named_by(node.args[1])
+                if parameter is not None and elide(parameter):
+                    return node.args[0]
+            return node
+
+    return Drop().visit(expression)
+
+
+def _needed(body: list, expressions) -> list:
+    """The statements of ``body`` that the expressions depend on (dead ones dropped)."""
+    live = {n.id for e in expressions for n in gast.walk(e) if isinstance(n, gast.Name)}
+    kept = []
+    for statement in reversed(body):
+        written = {n.id for n in gast.walk(statement)
+                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        if written & live or not written:
+            kept.append(statement)
+            live |= {n.id for n in gast.walk(statement)
+                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return list(reversed(kept))

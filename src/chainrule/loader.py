@@ -1,0 +1,57 @@
+"""Compile generated source and bind it to the user's function.
+
+The source is compiled once under a unique file name registered in ``linecache`` (so
+tracebacks and ``inspect.getsource`` show generated lines). It is wrapped in a factory whose
+parameters are the helpers the code needs, which makes them closure variables of the generated
+function. Binding then builds the function on the *user's own* globals dict (never a copy, never
+written to) with closure cells: the user's own cells for their free variables, so they are read
+when the gradient runs, and fresh cells for chainrule's helpers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import textwrap
+import types
+from dataclasses import dataclass
+
+from .reverse import Generated
+
+_counter = itertools.count(1)
+
+
+@dataclass
+class Compiled:
+    generated: Generated
+    code: types.CodeType          # code object of the generated function itself
+    filename: str
+
+
+def compile_generated(generated: Generated, free_variables: tuple[str, ...]) -> Compiled:
+    factory_params = list(generated.helpers) + [v for v in free_variables
+                                                if v not in generated.helpers]
+    text = (f"def make_{generated.name}({', '.join(factory_params)}):\n"
+            + textwrap.indent(generated.source, "    ")
+            + f"    return {generated.name}\n")
+    filename = f"<chainrule {generated.name} #{next(_counter)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    module_code = compile(text, filename, "exec")
+    factory_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType))
+    return Compiled(generated, code, filename)
+
+
+def bind(compiled: Compiled, function: types.FunctionType) -> types.FunctionType:
+    """The generated function, running against ``function``'s globals and closure."""
+    user_cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
+    cells = []
+    for variable in compiled.code.co_freevars:
+        if variable in compiled.generated.helpers:
+            cells.append(types.CellType(compiled.generated.helpers[variable]))
+        else:
+            cells.append(user_cells[variable])
+    bound = types.FunctionType(compiled.code, function.__globals__, compiled.generated.name,
+                               function.__defaults__, tuple(cells))
+    bound.__kwdefaults__ = function.__kwdefaults__
+    return bound

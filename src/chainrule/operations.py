@@ -1,0 +1,222 @@
+"""What each normalized statement does, as far as differentiation is concerned.
+
+:func:`classify` turns every statement of the normal form into an :class:`Operation`: which
+local names its value depends on differentiably, and how its adjoint is computed (a copy, an
+inlined rule, an index, a literal container), or why it has no gradient, or why it cannot be
+differentiated (reported only if the statement turns out to be active).
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+import numpy as np
+
+from .errors import TransformError
+from .normalize import NormalFunction
+from .parsing import MISSING, resolve_dotted
+from .rules import is_nondifferentiable, rule_for
+from .rules.registry import Rule, attribute_function, describe_callable, method_function
+from .syntax import const, make
+
+BINARY_OPERATORS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.Mod: operator.mod, gast.FloorDiv: operator.floordiv, gast.BitAnd: operator.and_,
+    gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+    gast.RShift: operator.rshift,
+}
+UNARY_OPERATORS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
+
+# Attributes of arrays that carry no gradient.
+CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
+# Array methods whose extra positional arguments form one tuple (x.reshape(2, 3)).
+PACKED_METHODS = {"reshape": "shape", "transpose": "axes"}
+
+COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED = (
+    "copy", "constant", "rule", "index", "pack", "nondiff", "refused")
+
+
+@dataclass
+class Operation:
+    statement: Any
+    target: str | None
+    kind: str
+    inputs: list[str] = field(default_factory=list)    # local names the gradient flows into
+    rule: Rule | None = None
+    arguments: dict[str, Any] = field(default_factory=dict)   # rule parameter -> atom
+    callee: Any = None
+    problem: TransformError | None = None
+
+
+def local_name(atom, locals_: set[str]) -> str | None:
+    return atom.id if isinstance(atom, gast.Name) and atom.id in locals_ else None
+
+
+class Classifier:
+    def __init__(self, function: NormalFunction, locals_: set[str]):
+        self.function = function
+        self.parsed = function.parsed
+        self.locals = locals_
+
+    def error(self, node, message, construct, hint=None) -> TransformError:
+        return TransformError(f"cannot differentiate {self.parsed.name}: {message}",
+                              construct=construct, hint=hint,
+                              origin=self.parsed.origin(node))
+
+    def names(self, atoms) -> list[str]:
+        found = [local_name(a, self.locals) for a in atoms]
+        return [n for n in found if n is not None]
+
+    def classify(self, statement) -> Operation:
+        if not isinstance(statement, gast.Assign):
+            return Operation(statement, None, NONDIFF)
+        target = statement.targets[0].id
+        value = statement.value
+        operation = self.value(statement, target, value)
+        return operation
+
+    def value(self, statement, target, value) -> Operation:
+        if isinstance(value, gast.Name):
+            inputs = self.names([value])
+            return Operation(statement, target, COPY if inputs else CONSTANT, inputs)
+        if isinstance(value, gast.Constant) or (isinstance(value, gast.Attribute)
+                                                 and not self.names([_root(value)])):
+            return Operation(statement, target, CONSTANT)
+        if getattr(value, "chainrule_opaque", False):
+            return self.opaque(statement, target, value)
+        if isinstance(value, gast.BinOp):
+            primal = BINARY_OPERATORS.get(type(value.op))
+            return self.with_rule(statement, target, primal, [value.left, value.right], [])
+        if isinstance(value, gast.UnaryOp):
+            primal = UNARY_OPERATORS.get(type(value.op))
+            return self.with_rule(statement, target, primal, [value.operand], [])
+        if isinstance(value, gast.Compare):
+            return Operation(statement, target, NONDIFF)
+        if isinstance(value, gast.Call):
+            return self.call(statement, target, value)
+        if isinstance(value, gast.Attribute):
+            return self.attribute(statement, target, value)
+        if isinstance(value, gast.Subscript):
+            return Operation(statement, target, INDEX, self.names([value.value]))
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return Operation(statement, target, PACK, self.names(value.elts))
+        raise self.error(value, f"{type(value).__name__} is not supported",
+                         type(value).__name__)
+
+    def opaque(self, statement, target, value) -> Operation:
+        reads = [n for n in gast.walk(value) if isinstance(n, gast.Name)]
+        boolean = all(isinstance(v, (gast.Compare, gast.Constant)) or
+                      (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not))
+                      for v in getattr(value, "values", [value.operand]
+                                       if isinstance(value, gast.UnaryOp) else []))
+        if boolean or isinstance(value, gast.UnaryOp):
+            return Operation(statement, target, NONDIFF)
+        problem = self.error(value, "'and'/'or' on numeric values is not differentiable",
+                             "boolean operator on values",
+                             "use an if/else or np.where to choose between values")
+        return Operation(statement, target, REFUSED, self.names(reads), problem=problem)
+
+    def call(self, statement, target, call) -> Operation:
+        func = call.func
+        args, keywords = list(call.args), list(call.keywords)
+        if isinstance(func, gast.Attribute) and self.names([func.value]):
+            # A method of a local value: x.sum(axis=0) is differentiated as np.sum(x, axis=0).
+            primal = method_function(func.attr)
+            if primal is None:
+                return self.refuse(statement, target, call, f"method .{func.attr}()",
+                                   [func.value] + args + [k.value for k in keywords])
+            packed = PACKED_METHODS.get(func.attr)
+            if packed and len(args) > 1:
+                args = [make(gast.Tuple, elts=args, ctx=gast.Load())]
+            return self.with_rule(statement, target, primal, [func.value] + args, keywords,
+                                  node=call)
+        primal = resolve_dotted(self.parsed, func, self.locals)
+        if primal is MISSING:
+            if self.names([_root(func)]):
+                return self.refuse(statement, target, call, "a call of a local value",
+                                   [func] + args + [k.value for k in keywords])
+            raise self.error(call, f"name '{gast.dump(func) if not isinstance(func, gast.Name) else func.id}' "
+                             f"is not defined", "undefined name")
+        return self.with_rule(statement, target, primal, args, keywords, node=call)
+
+    def attribute(self, statement, target, value) -> Operation:
+        if value.attr in CONSTANT_ATTRIBUTES:
+            return Operation(statement, target, NONDIFF)
+        primal = attribute_function(value.attr)
+        if primal is None:
+            return self.refuse(statement, target, value, f"attribute .{value.attr}",
+                               [value.value])
+        return self.with_rule(statement, target, primal, [value.value], [], node=value)
+
+    def refuse(self, statement, target, node, what, atoms) -> Operation:
+        problem = self.error(node, f"{what} has no gradient rule", what,
+                             "register one with @chainrule.adjoint")
+        return Operation(statement, target, REFUSED, self.names(atoms), problem=problem)
+
+    def with_rule(self, statement, target, primal, args, keywords, node=None) -> Operation:
+        node = node if node is not None else statement.value
+        inputs = self.names(list(args) + [k.value for k in keywords])
+        if primal is None or is_nondifferentiable(primal):
+            return Operation(statement, target, NONDIFF, callee=primal)
+        rule = rule_for(primal)
+        if rule is None:
+            return Operation(statement, target, REFUSED, inputs, callee=primal,
+                             problem=self.missing_rule(node, primal))
+        arguments = self.bind(node, rule, args, keywords)
+        return Operation(statement, target, RULE, inputs, rule, arguments, callee=primal)
+
+    def missing_rule(self, node, primal) -> TransformError:
+        what = describe_callable(primal)
+        if isinstance(primal, types.FunctionType):
+            return self.error(node, f"calls into other Python functions ({what}) are not "
+                                    f"supported yet", f"call of {what}",
+                              f"register a gradient rule for {what} with @chainrule.adjoint")
+        kind = "NumPy function" if isinstance(primal, np.ufunc) or what.startswith("numpy") \
+            else "callable"
+        return self.error(node, f"{kind} {what} has no gradient rule and no Python source",
+                          f"call of {what}",
+                          f"register a rule with @chainrule.adjoint({what.split('.')[-1]})")
+
+    def bind(self, node, rule: Rule, args, keywords) -> dict[str, Any]:
+        where = describe_callable(rule.primal)
+        if len(args) > len(rule.params):
+            raise self.error(node, f"{where}() got {len(args)} positional arguments; "
+                                   f"chainrule's rule takes {', '.join(rule.params)}",
+                             f"call of {where}")
+        bound = dict(zip(rule.params, args))
+        for keyword in keywords:
+            if keyword.arg is None:
+                raise self.error(node, "**kwargs in a call is not supported",
+                                 "**kwargs", "pass keyword arguments explicitly")
+            if keyword.arg == "out":
+                raise self.error(node, f"{where}(out=...) writes into an existing array, which "
+                                       f"cannot be differentiated", "out= argument",
+                                 "assign the result to a new name instead")
+            if keyword.arg not in rule.params:
+                raise self.error(node, f"{where}() keyword '{keyword.arg}' is not supported "
+                                       f"(supported: {', '.join(rule.params)})",
+                                 f"keyword {keyword.arg}")
+            bound[keyword.arg] = keyword.value
+        for parameter in rule.params:
+            if parameter not in bound:
+                if parameter not in rule.defaults:
+                    raise self.error(node, f"{where}() is missing argument '{parameter}'",
+                                     f"call of {where}")
+                bound[parameter] = const(rule.defaults[parameter])
+        return bound
+
+
+def _root(node):
+    while isinstance(node, (gast.Attribute, gast.Subscript, gast.Call)):
+        node = node.value if not isinstance(node, gast.Call) else node.func
+    return node
+
+
+def classify(function: NormalFunction, locals_: set[str]) -> list[Operation]:
+    classifier = Classifier(function, locals_)
+    return [classifier.classify(statement) for statement in function.body]

@@ -1,0 +1,155 @@
+"""Getting a function's source, parsing it with gast, and resolving the names it reads.
+
+The parsed function keeps everything later stages need from the live function: its globals
+(used as they are, never copied), its closure cells (read when the gradient runs, not now), and
+a :class:`~chainrule.origin.SourceMap` back to the user's file.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import textwrap
+import types
+from dataclasses import dataclass
+from typing import Any
+
+import gast
+
+from .errors import TransformError
+from .origin import Origin, SourceMap
+
+
+@dataclass
+class ParsedFunction:
+    function: types.FunctionType
+    node: gast.FunctionDef
+    source_map: SourceMap
+    cells: dict[str, types.CellType]     # the user's closure cells, by free-variable name
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    @property
+    def globals(self) -> dict[str, Any]:
+        return self.function.__globals__
+
+    def origin(self, node) -> Origin | None:
+        return self.source_map.origin(node)
+
+
+def _source_lines(fn: types.FunctionType) -> tuple[list[str], int, str]:
+    code = fn.__code__
+    filename = code.co_filename
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        # Jupyter/IPython cells and other tools register their source in linecache.
+        all_lines = linecache.getlines(filename)
+        if not all_lines:
+            raise TransformError(
+                f"cannot differentiate {fn.__qualname__}: its source code is not available "
+                f"(it was defined in an interactive session, by exec(), or in a compiled module)",
+                construct="function without source",
+                hint="define the function in a .py file (or a notebook cell) so chainrule can "
+                     "read it, or register a rule for it with @chainrule.adjoint") from None
+        lines = inspect.getblock(all_lines[code.co_firstlineno - 1:])
+        first = code.co_firstlineno
+    return [line.rstrip("\n") for line in lines], max(first, 1), filename
+
+
+def parse_function(fn: Any) -> ParsedFunction:
+    """Parse ``fn`` into a gast ``FunctionDef`` with its decorators removed."""
+    if isinstance(fn, types.MethodType):
+        raise TypeError("bound methods are differentiated through their function: "
+                        "use grad(type(obj).method) and pass the instance explicitly")
+    if not isinstance(fn, types.FunctionType):
+        raise TypeError(f"chainrule can only differentiate Python functions, got "
+                        f"{type(fn).__name__} {fn!r}; register a rule for it with "
+                        f"@chainrule.adjoint")
+    lines, first, filename = _source_lines(fn)
+    dedented = textwrap.dedent("\n".join(lines))
+    source_map = SourceMap(filename, first, lines, fn.__qualname__)
+    try:
+        module = gast.parse(dedented)
+    except SyntaxError as error:
+        raise TransformError(
+            f"cannot differentiate {fn.__qualname__}: its source could not be isolated "
+            f"({error.msg})", construct="unparsable source",
+            hint="lambdas whose line holds other code cannot be isolated: write a def instead",
+            origin=source_map.origin(error) if error.lineno else None) from None
+    node = _find_definition(module, fn, source_map)
+    cells = {}
+    if fn.__closure__:
+        cells = dict(zip(fn.__code__.co_freevars, fn.__closure__))
+    return ParsedFunction(fn, node, source_map, cells)
+
+
+def _find_definition(module: gast.Module, fn: types.FunctionType,
+                     source_map: SourceMap) -> gast.FunctionDef:
+    if fn.__name__ == "<lambda>":
+        lambdas = [node for node in gast.walk(module) if isinstance(node, gast.Lambda)]
+        arg_names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+        matching = [lam for lam in lambdas
+                    if tuple(a.id for a in lam.args.args) == tuple(arg_names)]
+        if len(matching) != 1:
+            raise TransformError(
+                f"cannot isolate the source of this lambda ({len(lambdas)} lambdas on its "
+                f"lines)", construct="lambda",
+                hint="give the function a name with def",
+                origin=source_map.origin(lambdas[0]) if lambdas else None)
+        lam = matching[0]
+        body = gast.Return(value=lam.body)
+        gast.copy_location(body, lam.body)
+        node = gast.FunctionDef(name="lambda_", args=lam.args, body=[body], decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+        return gast.copy_location(node, lam)
+    statement = module.body[0] if module.body else None
+    if isinstance(statement, gast.AsyncFunctionDef):
+        raise TransformError(f"cannot differentiate async function {fn.__qualname__}",
+                             construct="async def", hint="use a plain def",
+                             origin=source_map.origin(statement))
+    if not isinstance(statement, gast.FunctionDef):
+        raise TransformError(f"cannot find the definition of {fn.__qualname__} in its source",
+                             construct="source", origin=source_map.origin(statement))
+    statement.decorator_list = []   # or @grad would transform itself again
+    return statement
+
+
+_MISSING = object()
+
+
+def resolve_global(parsed: ParsedFunction, name: str) -> Any:
+    """The current value of a non-local name: closure cell, then globals, then builtins."""
+    if name in parsed.cells:
+        try:
+            return parsed.cells[name].cell_contents
+        except ValueError:
+            return _MISSING
+    if name in parsed.globals:
+        return parsed.globals[name]
+    builtin_namespace = parsed.globals.get("__builtins__", builtins)
+    if isinstance(builtin_namespace, dict):
+        return builtin_namespace.get(name, _MISSING)
+    return getattr(builtin_namespace, name, _MISSING)
+
+
+def resolve_dotted(parsed: ParsedFunction, node, local_names: set[str]) -> Any:
+    """Value of ``name`` or ``name.attr.attr`` rooted at a non-local name, or ``MISSING``."""
+    attributes = []
+    while isinstance(node, gast.Attribute):
+        attributes.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name) or node.id in local_names:
+        return _MISSING
+    value = resolve_global(parsed, node.id)
+    for attribute in reversed(attributes):
+        if value is _MISSING:
+            break
+        value = getattr(value, attribute, _MISSING)
+    return value
+
+
+MISSING = _MISSING

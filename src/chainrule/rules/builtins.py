@@ -1,0 +1,44 @@
+"""Gradient rules of Python builtins: ``abs pow float min max sum``.
+
+Kinks follow one convention everywhere: ``abs`` has derivative 0 at 0, and a tie in ``min`` or
+``max`` splits the cotangent evenly between the tied arguments. ``min``/``max`` with more than
+two arguments are rewritten as nested two-argument calls before differentiation.
+"""
+
+import numpy as np
+
+from ..runtime import unbroadcast
+from .registry import adjoint
+
+
+@adjoint(abs)
+def abs_adjoint(out_bar, out, x):
+    return out_bar * np.sign(x)
+
+
+@adjoint(pow)
+def pow_adjoint(out_bar, out, base, exp):
+    return (unbroadcast(out_bar * exp * base ** (exp - 1), base),
+            unbroadcast(out_bar * out * np.log(np.where(base == 0, 1.0, base)), exp))
+
+
+@adjoint(float)
+def float_adjoint(out_bar, out, x):
+    return out_bar
+
+
+@adjoint(max)
+def max_adjoint(out_bar, out, a, b):
+    share_a = (a > b) + 0.5 * (a == b)
+    return unbroadcast(out_bar * share_a, a), unbroadcast(out_bar * (1.0 - share_a), b)
+
+
+@adjoint(min)
+def min_adjoint(out_bar, out, a, b):
+    share_a = (a < b) + 0.5 * (a == b)
+    return unbroadcast(out_bar * share_a, a), unbroadcast(out_bar * (1.0 - share_a), b)
+
+
+@adjoint(sum)
+def sum_adjoint(out_bar, out, iterable, start=0):
+    return np.broadcast_to(out_bar, np.shape(iterable)), unbroadcast(out_bar, start)

@@ -1,0 +1,43 @@
+"""Callables whose results carry no gradient, in one explicit table.
+
+Their outputs are integers, booleans, shapes or piecewise-constant values: the derivative is
+zero wherever it exists, so values computed from them are treated as constants. Anything not in
+this table and without a gradient rule is differentiated from its source, or refused.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from .registry import nondifferentiable
+
+nondifferentiable(
+    operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+    operator.not_, operator.truth, operator.is_, operator.is_not, operator.contains,
+    operator.floordiv, operator.invert, operator.and_, operator.or_, operator.xor,
+    operator.lshift, operator.rshift,
+    why="comparison or integer operation")
+
+nondifferentiable(
+    len, int, bool, round, range, isinstance, type, id, print, repr, str, hash,
+    enumerate, zip, reversed, sorted, any, all, divmod,
+    why="Python builtin with an integer, boolean or non-numeric result")
+
+nondifferentiable(
+    math.floor, math.ceil, math.trunc, math.isfinite, math.isinf, math.isnan, math.isclose,
+    math.factorial, math.gcd, math.comb, math.perm,
+    why="piecewise constant or integer-valued")
+
+nondifferentiable(
+    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign,
+    np.isfinite, np.isinf, np.isnan, np.isclose, np.allclose, np.array_equal,
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted,
+    np.shape, np.ndim, np.size, np.count_nonzero, np.floor_divide,
+    np.heaviside, np.signbit, np.any, np.all, np.isscalar, np.result_type,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange, np.linspace,
+    np.zeros_like, np.ones_like, np.empty_like,
+    np.random.rand, np.random.randn, np.random.normal, np.random.uniform,
+    why="piecewise constant, integer-valued, or a constructor that ignores its values")

@@ -1,0 +1,741 @@
+"""The few helpers generated code and gradient rules call at run time.
+
+They are handed to generated functions through a closure (never written into the user's
+module). Scalar code paths avoid them: the transformer only emits ``unbroadcast`` where the
+shapes of an operand and the result can differ.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum the cotangent ``g`` back to the shape of ``x``, undoing NumPy broadcasting.
+
+    Handles both axes that broadcasting added in front and axes of size 1 that it stretched.
+    A Python-number ``x`` gets a 0-d result (NumPy scalar).
+    """
+    shape = np.shape(x)
+    g_shape = np.shape(g)
+    if g_shape == shape:
+        return g
+    if len(g_shape) < len(shape):
+        # The cotangent of a broadcast result is never smaller than its operand; a smaller
+        # one (a scalar seed) stands for the same value everywhere.
+        return np.broadcast_to(g, shape)
+    extra = len(g_shape) - len(shape)
+    if extra:
+        g = np.sum(g, axis=tuple(range(extra)))
+    stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and g.shape[axis] != 1)
+    if stretched:
+        g = np.sum(g, axis=stretched, keepdims=True)
+    return g
+
+
+def scalar_seed(out, function_name: str):
+    """The seed cotangent 1.0 of a scalar result; a clear error for anything else."""
+    if type(out) is float or type(out) is int:
+        return 1.0
+    shape = np.shape(out) if isinstance(out, (np.ndarray, np.generic)) else None
+    if shape == ():
+        if not np.issubdtype(np.asarray(out).dtype, np.number) or np.iscomplexobj(out):
+            raise ValueError(f"grad of {function_name} needs a real scalar output, "
+                             f"got {type(out).__name__}")
+        return 1.0
+    if shape is not None:
+        if np.size(out) == 1:
+            raise ValueError(
+                f"grad of {function_name} needs a scalar output, got an array of shape {shape}; "
+                f"index it (e.g. out[0]) or sum it to make the output a scalar")
+        raise ValueError(
+            f"grad of {function_name} needs a scalar output, got an array of shape {shape}; "
+            f"for vector outputs use a vector-Jacobian product (chainrule.vjp, planned), "
+            f"or reduce the output (e.g. np.sum) first")
+    raise ValueError(f"grad of {function_name} needs a scalar numeric output, got "
+                     f"{type(out).__name__}")
+
+
+def log_of_base(x):
+    """log(x) for the exponent's cotangent of ``x ** y``: 0 where x == 0 (there the result is 0
+    for positive y and the term must vanish), NaN where x < 0 (no real derivative)."""
+    if type(x) is float or type(x) is int:
+        if x > 0:
+            return math.log(x)
+        return 0.0 if x == 0 else math.nan
+    x = np.asarray(x)
+    positive = x > 0
+    logs = np.log(np.where(positive, x, 1.0))
+    return np.where(positive, logs, np.where(x == 0, 0.0, np.nan))
+
+
+def matmul_adjoint_lhs(g, x, y):
+    """Cotangent of ``x`` in ``x @ y`` (NumPy's 1-d promotion rules included)."""
+    x_nd, y_nd = np.ndim(x), np.ndim(y)
+    if y_nd == 1:
+        if x_nd == 1:
+            return g * y
+        return unbroadcast(np.multiply.outer(g, y), x)
+    if x_nd == 1:
+        return unbroadcast(np.matmul(y, g[..., None])[..., 0], x)
+    return unbroadcast(np.matmul(g, np.swapaxes(y, -1, -2)), x)
+
+
+def matmul_adjoint_rhs(g, x, y):
+    """Cotangent of ``y`` in ``x @ y``."""
+    x_nd, y_nd = np.ndim(x), np.ndim(y)
+    if x_nd == 1:
+        if y_nd == 1:
+            return g * x
+        return unbroadcast(np.multiply.outer(x, g) if np.ndim(g) == 1
+                           else x[:, None] * g[..., None, :], y)
+    if y_nd == 1:
+        return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g[..., None])[..., 0], y)
+    return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
+
+
+def dot_adjoint_lhs(g, x, y):
+    """Cotangent of ``x`` in ``np.dot(x, y)``."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) <= 2:
+        return matmul_adjoint_lhs(g, x, y)
+    # N-d dot contracts x's last axis with y's second-to-last.
+    y_free = [axis for axis in range(np.ndim(y)) if axis != np.ndim(y) - 2]
+    g_axes = list(range(np.ndim(x) - 1, np.ndim(g)))
+    return np.tensordot(g, y, axes=(g_axes, y_free))
+
+
+def dot_adjoint_rhs(g, x, y):
+    """Cotangent of ``y`` in ``np.dot(x, y)``."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    if np.ndim(y) <= 2:
+        return matmul_adjoint_rhs(g, x, y)
+    x_lead = list(range(np.ndim(x) - 1))
+    g_lead = list(range(np.ndim(x) - 1))
+    contracted = np.tensordot(x, g, axes=(x_lead, g_lead))   # (n, *y_lead, k)
+    return np.moveaxis(contracted, 0, -2)
+
+
+def _float_dtype(x, g):
+    dtype = np.result_type(np.asarray(x).dtype, np.asarray(g).dtype)
+    return dtype if np.issubdtype(dtype, np.inexact) else np.float64
+
+
+def zero_cotangent(x):
+    """A zero cotangent shaped like ``x``: 0.0, a float array, or a container of those."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zero_cotangent(item) for item in x)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.zeros(np.shape(x), dtype=_float_dtype(x, 0.0))
+    return 0.0
+
+
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice))
+               for item in items)
+
+
+def index_adjoint(g, x, index):
+    """Cotangent of ``x`` for ``x[index]`` with cotangent ``g``: zeros, with ``g`` added at
+    ``index`` (repeated fancy indices accumulate)."""
+    if isinstance(x, (tuple, list)):
+        grads = [zero_cotangent(item) for item in x]
+        grads[index] = g
+        return tuple(grads) if isinstance(x, tuple) else grads
+    z = np.zeros(np.shape(x), dtype=_float_dtype(x, g))
+    if _is_basic_index(index):
+        z[index] = g
+    else:
+        np.add.at(z, index, g)
+    return z
+
+
+def accumulate(a, b):
+    """``a + b`` for cotangents that may be containers (elementwise) or ``None`` (zero)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (tuple, list)):
+        return type(a)(accumulate(p, q) for p, q in zip(a, b))
+    return a + b
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers of the NumPy rules (rules/numpy.py): the per-shape logic that does not inline cleanly.
+# None of them mutates its arguments.
+
+def _reduced_axes(axis, ndim):
+    """The sorted, non-negative axes a reduction with ``axis`` removes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(int(a) % ndim for a in axis))
+    return (int(axis) % ndim,)
+
+
+def _expand_reduced(g, axis, keepdims, ndim):
+    """A reduction's cotangent with the reduced axes put back as size 1 (broadcasts against the
+    input)."""
+    if keepdims or ndim == 0:
+        return g
+    return np.expand_dims(g, _reduced_axes(axis, ndim))
+
+
+def _safe_divide(numerator, denominator):
+    """numerator / denominator, 0 where the denominator is 0 (subgradient at a kink)."""
+    zero = denominator == 0
+    return np.where(zero, 0.0, numerator / np.where(zero, 1.0, denominator))
+
+
+def index_grid(x):
+    """Each element's flat position, as an integer array of ``x``'s shape. Running a pure
+    "gather" operation (take, repeat, tile, pad, diagonal, ...) on it tells where each result
+    element came from, which is all its adjoint needs (see :func:`scatter_add`)."""
+    return np.arange(np.size(x)).reshape(np.shape(x))
+
+
+def scatter_add(g, x, positions):
+    """Adjoint of a gather: add the cotangent entries ``g`` into a zero array of ``x``'s shape at
+    the flat ``positions`` (repeated positions accumulate; negative ones are padding and are
+    dropped)."""
+    positions = np.asarray(positions)
+    g = np.broadcast_to(g, positions.shape).ravel()
+    positions = positions.ravel()
+    keep = positions >= 0
+    size = np.size(x)
+    dtype = np.result_type(g.dtype, np.float16) if np.issubdtype(g.dtype, np.integer) else g.dtype
+    if np.iscomplexobj(g):
+        flat = np.zeros(size, dtype=dtype)
+        np.add.at(flat, positions[keep], g[keep])
+    else:
+        flat = np.bincount(positions[keep], weights=g[keep], minlength=size).astype(
+            np.result_type(dtype, np.float32) if dtype == np.float16 else dtype, copy=False)
+    return flat.reshape(np.shape(x))
+
+
+def restructure(g, like):
+    """The cotangent ``g`` (an array) in the nested list/tuple structure of ``like``: the
+    adjoint of ``np.array(like)``. Python numbers get Python floats."""
+    if isinstance(like, (list, tuple)):
+        parts = [restructure(g[i], item) for i, item in enumerate(like)]
+        return parts if isinstance(like, list) else tuple(parts)
+    if isinstance(like, (float, int)) and not isinstance(like, bool):
+        return float(g)
+    return np.reshape(g, np.shape(like))
+
+
+def astype_backward(g, x, dtype):
+    """Cotangent of ``x.astype(dtype)``: zero for a cast to integers or booleans (piecewise
+    constant), otherwise ``g`` cast back to ``x``'s floating type."""
+    x_type = np.result_type(x)
+    if not np.issubdtype(np.dtype(dtype), np.inexact):
+        return np.zeros(np.shape(x), dtype=x_type if np.issubdtype(x_type, np.inexact) else float)
+    if np.issubdtype(x_type, np.inexact):
+        return np.asarray(g).astype(x_type, copy=False)
+    return g
+
+
+def astype(x, dtype, copy=True):
+    """``np.astype`` for NumPy versions before 2.1 (the target of the ``.astype`` method)."""
+    return np.asarray(x).astype(dtype, copy=copy)
+
+
+def prod_backward(g, a, axis=None, keepdims=False):
+    """Cotangent of ``np.prod``: each element gets the product of the others in its slice,
+    computed with prefix and suffix products (no division, so zeros are exact)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return g * np.ones_like(a)
+    axes = _reduced_axes(axis, a.ndim)
+    g = _expand_reduced(g, axis, keepdims, a.ndim)
+    last = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, last)
+    flat = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = np.moveaxis((left * right).reshape(moved.shape), last, axes)
+    return g * others
+
+
+def cumprod_backward(g, a, out, axis=None):
+    """Cotangent of ``np.cumprod``, exact where ``a`` has zeros."""
+    a = np.asarray(a)
+    if axis is None:
+        return cumprod_backward(g, a.ravel(), out, 0).reshape(a.shape)
+    axis = int(axis) % a.ndim
+    if not np.any(a == 0):
+        return np.flip(np.cumsum(np.flip(g * out, axis), axis), axis) / a
+    # S_i = g_i + a_{i+1} S_{i+1};  a_bar_i = (prod_{j<i} a_j) S_i
+    a_m = np.moveaxis(a, axis, 0)
+    g_m = np.moveaxis(np.broadcast_to(g, np.shape(out)), axis, 0)
+    s = [g_m[-1]]
+    for i in range(a_m.shape[0] - 2, -1, -1):
+        s.append(g_m[i] + a_m[i + 1] * s[-1])
+    s = np.stack(s[::-1])
+    left = np.cumprod(np.concatenate([np.ones_like(a_m[:1]), a_m[:-1]]), axis=0)
+    return np.moveaxis(left * s, 0, axis)
+
+
+def extremum_backward(g, out, a, axis=None, keepdims=False):
+    """Cotangent of a max/min reduction: ties in a slice split the cotangent evenly (NaNs of
+    ``a`` are ignored, as in ``np.nanmax``)."""
+    ndim = np.ndim(a)
+    g = _expand_reduced(g, axis, keepdims, ndim)
+    mask = a == _expand_reduced(out, axis, keepdims, ndim)
+    return g * mask / np.sum(mask, axis=None if ndim == 0 else _reduced_axes(axis, ndim),
+                             keepdims=True)
+
+
+def nanmean_backward(g, a, axis=None, keepdims=False):
+    """Cotangent of ``np.nanmean``: the mean of the non-NaN entries of each slice."""
+    ndim = np.ndim(a)
+    present = ~np.isnan(a)
+    count = np.sum(present, axis=None if ndim == 0 else _reduced_axes(axis, ndim), keepdims=True)
+    return _expand_reduced(g, axis, keepdims, ndim) * present / count
+
+
+def median_backward(g, a, axis=None, keepdims=False):
+    """Cotangent of ``np.median``: the middle element of each sorted slice (the two middle
+    ones, half each, for an even length)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return g * np.ones_like(a, dtype=float)
+    axes = _reduced_axes(axis, a.ndim)
+    g = _expand_reduced(g, axis, keepdims, a.ndim)
+    last = tuple(range(a.ndim - len(axes), a.ndim))
+    grid = np.moveaxis(index_grid(a), axes, last)
+    grid = grid.reshape(grid.shape[:a.ndim - len(axes)] + (-1,))
+    values = np.moveaxis(a, axes, last).reshape(grid.shape)
+    order = np.argsort(values, axis=-1, kind="stable")
+    n = values.shape[-1]
+    middle = np.take_along_axis(grid, order[..., [(n - 1) // 2, n // 2]], axis=-1)
+    g_rest = np.moveaxis(np.broadcast_to(g, np.shape(_expand_reduced(
+        np.median(a, axis=axis), axis, False, a.ndim))), axes, last)
+    g_rest = g_rest.reshape(g_rest.shape[:a.ndim - len(axes)] + (1,))
+    return scatter_add(0.5 * g_rest, a, middle)
+
+
+def average_backward(out_bar, a, axis=None, weights=None, returned=False, keepdims=False):
+    """Cotangents ``(a_bar, weights_bar)`` of ``np.average`` (``weights_bar`` is None without
+    weights). With ``returned=True`` the cotangent is a pair ``(avg_bar, sum_of_weights_bar)``
+    whose entries may be None."""
+    g, g_total = (out_bar[0], out_bar[1]) if returned else (out_bar, None)
+    a = np.asarray(a)
+    ndim = a.ndim
+    w = np.ones(a.shape) if weights is None else np.asarray(weights)
+    w_axis = None
+    if w.shape != a.shape:             # 1-d weights along ``axis``
+        w_axis = int(axis) % ndim
+        shape = [1] * ndim
+        shape[w_axis] = w.shape[0]
+        w = w.reshape(shape)
+    w = np.broadcast_to(w, a.shape)
+    axes = None if ndim == 0 else _reduced_axes(axis, ndim)
+    total = np.sum(w, axis=axes, keepdims=True)
+    mean = np.sum(a * w, axis=axes, keepdims=True) / total
+    g = 0.0 if g is None else _expand_reduced(g, axis, keepdims, ndim)
+    a_bar = np.broadcast_to(g * w / total, a.shape)
+    if weights is None:
+        return a_bar, None
+    w_bar = g * (a - mean) / total
+    if g_total is not None:
+        w_bar = w_bar + _expand_reduced(g_total, axis, keepdims, ndim)
+    w_bar = np.broadcast_to(w_bar, a.shape)
+    if w_axis is not None:
+        w_bar = np.sum(w_bar, axis=tuple(i for i in range(ndim) if i != w_axis))
+    return w_bar.reshape(np.shape(a)) if w_axis is None else a_bar, w_bar
+
+
+def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
+    """Cotangent of ``np.linalg.norm``. Conventions: the gradient of a 2-norm (or Frobenius
+    norm) at 0 is 0; ties in inf/1-norms split evenly; the spectral norms (ord=2/-2) assume a
+    simple extreme singular value."""
+    x = np.asarray(x)
+    ndim = x.ndim
+    if axis is None and (ord is None or (ord in ("fro", "f") and ndim == 2)
+                         or (ord == 2 and ndim == 1)):
+        gk = _expand_reduced(g, None, keepdims, ndim)
+        return gk * _safe_divide(x, _expand_reduced(out, None, keepdims, ndim))
+    if axis is None:
+        axis = tuple(range(ndim))
+    axes = _reduced_axes(axis, ndim)
+    gk = _expand_reduced(g, axis, keepdims, ndim)
+    ok = _expand_reduced(out, axis, keepdims, ndim)
+    absx = np.abs(x)
+    if len(axes) == 1:
+        if ord is None or ord == 2:
+            return gk * _safe_divide(x, ok)
+        if ord == 0:
+            return np.zeros(x.shape, dtype=np.result_type(x, float))
+        if ord == 1:
+            return gk * np.sign(x)
+        if ord in (np.inf, -np.inf):
+            mask = absx == ok
+            return gk * np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
+        p = float(ord)
+        return gk * np.sign(x) * absx ** (p - 1) * _safe_divide(1.0, ok ** (p - 1))
+    row, col = axes if axis is None else tuple(int(a) % ndim for a in axis)
+    if ord is None or ord in ("fro", "f"):
+        return gk * _safe_divide(x, ok)
+    if ord in (1, -1, np.inf, -np.inf):
+        summed = col if ord in (np.inf, -np.inf) else row   # inf: max row sum; 1: max column sum
+        sums = np.sum(absx, axis=summed, keepdims=True)
+        mask = sums == ok
+        share = mask / np.sum(mask, axis=axes, keepdims=True)
+        return gk * np.sign(x) * share
+    moved = np.moveaxis(x, (row, col), (-2, -1))
+    u, s, vh = np.linalg.svd(moved, full_matrices=False)
+    if ord == "nuc":
+        d = np.matmul(u, vh)
+    else:
+        k = 0 if ord == 2 else -1
+        d = u[..., :, k:k + 1 if k == 0 else None] * vh[..., k:k + 1 if k == 0 else None, :]
+    return gk * np.moveaxis(d, (-2, -1), (row, col))
+
+
+def cumulative_backward(g, x, axis=None, include_initial=False, product=False, out=None):
+    """Cotangent of ``np.cumulative_sum`` / ``np.cumulative_prod`` (NumPy 2.1+)."""
+    axis = 0 if axis is None else axis
+    if include_initial:
+        g = np.delete(g, 0, axis=axis)
+        if out is not None:
+            out = np.delete(out, 0, axis=axis)
+    if product:
+        return cumprod_backward(g, x, out, axis)
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def concatenate_backward(g, arrays, axis=0):
+    """Cotangents of the pieces of ``np.concatenate(arrays, axis)``, as a list."""
+    shapes = [np.shape(x) for x in arrays]
+    if axis is None:
+        sizes = [int(np.prod(s)) for s in shapes]
+        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+    else:
+        sizes = [s[axis] for s in shapes]
+        pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return [np.reshape(p, s) for p, s in zip(pieces, shapes)]
+
+
+def unstack(g, arrays, axis=0):
+    """Cotangents of the pieces of ``np.stack(arrays, axis)``, as a list."""
+    return [np.reshape(p, np.shape(x)) for p, x in zip(np.moveaxis(g, axis, 0), arrays)]
+
+
+def _split_like(g, arrays, promote, axis):
+    promoted = [promote(x) for x in arrays]
+    pieces = concatenate_backward(g, promoted, axis)
+    return [np.reshape(p, np.shape(x)) for p, x in zip(pieces, arrays)]
+
+
+def hstack_backward(g, tup):
+    """Cotangents of the pieces of ``np.hstack(tup)``."""
+    axis = 0 if np.ndim(np.atleast_1d(tup[0])) == 1 else 1
+    return _split_like(g, tup, np.atleast_1d, axis)
+
+
+def vstack_backward(g, tup):
+    """Cotangents of the pieces of ``np.vstack(tup)``."""
+    return _split_like(g, tup, np.atleast_2d, 0)
+
+
+def dstack_backward(g, tup):
+    """Cotangents of the pieces of ``np.dstack(tup)``."""
+    return _split_like(g, tup, np.atleast_3d, 2)
+
+
+def column_stack_backward(g, tup):
+    """Cotangents of the pieces of ``np.column_stack(tup)``."""
+    def column(x):
+        x = np.asarray(x)
+        return x.reshape(-1, 1) if x.ndim < 2 else x
+    return _split_like(g, tup, column, 1)
+
+
+def split_backward(out_bar, out, axis=0):
+    """Cotangent of the array that ``np.split`` and friends cut into ``out``; entries of
+    ``out_bar`` that are None stand for zeros."""
+    pieces = [np.zeros(np.shape(o), dtype=np.result_type(o, float)) if gb is None
+              else np.broadcast_to(gb, np.shape(o)) for gb, o in zip(out_bar, out)]
+    return np.concatenate(pieces, axis=axis)
+
+
+def append_backward(g, arr, values, axis=None):
+    """Cotangents ``[arr_bar, values_bar]`` of ``np.append``."""
+    if axis is None:
+        return concatenate_backward(g, [arr, values], None)
+    return concatenate_backward(g, [arr, values], axis)
+
+
+def sort_backward(g, a, axis=-1):
+    """Cotangent of ``np.sort``: the cotangent goes back to where each sorted element came
+    from."""
+    if axis is None:
+        positions = np.argsort(np.ravel(a), kind="stable")
+    else:
+        positions = np.take_along_axis(index_grid(a), np.argsort(a, axis=axis, kind="stable"),
+                                       axis=axis)
+    return scatter_add(g, a, positions)
+
+
+def diff_backward(g, a, n=1, axis=-1):
+    """Cotangent of ``np.diff(a, n, axis)`` (adjoint of a first difference, ``n`` times)."""
+    for _ in range(n):
+        shape = list(np.shape(g))
+        shape[axis] = 1
+        zero = np.zeros(shape, dtype=np.result_type(g, float))
+        g = np.concatenate([zero, g], axis=axis) - np.concatenate([g, zero], axis=axis)
+    return np.reshape(g, np.shape(a))
+
+
+def pad_backward(g, array, pad_width, mode="constant", constant_values=0):
+    """Cotangents ``[array_bar, constant_values_bar]`` of ``np.pad`` for the modes that copy
+    values (constant, edge, reflect, symmetric, wrap, empty)."""
+    grid = index_grid(array)
+    ndim = grid.ndim
+    if mode == "constant":
+        codes = -1 - np.arange(2 * ndim).reshape(ndim, 2)
+        positions = np.pad(grid, pad_width, mode="constant", constant_values=codes)
+        padded = positions < 0
+        totals = np.bincount(-1 - positions[padded], weights=np.broadcast_to(
+            g, positions.shape)[padded], minlength=2 * ndim).reshape(ndim, 2)
+        return [scatter_add(g, array, positions), unbroadcast(totals, constant_values)]
+    if mode == "empty":
+        positions = np.pad(grid, pad_width, mode="constant", constant_values=-1)
+    elif mode in ("edge", "reflect", "symmetric", "wrap"):
+        positions = np.pad(grid, pad_width, mode=mode)
+    else:
+        raise NotImplementedError(f"no gradient for np.pad with mode={mode!r}; supported: "
+                                  "constant, edge, reflect, symmetric, wrap, empty")
+    return [scatter_add(g, array, positions), None]
+
+
+def diag_backward(g, v, k=0):
+    """Cotangent of ``np.diag(v, k)``: build (1-d v) or extract (2-d v) a diagonal."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return scatter_add(g, v, np.diag(index_grid(v), k))
+
+
+def kron_backward(g, a, b):
+    """Cotangents ``[a_bar, b_bar]`` of ``np.kron(a, b)``."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    ndim = max(a.ndim, b.ndim)
+    sa = (1,) * (ndim - a.ndim) + a.shape
+    sb = (1,) * (ndim - b.ndim) + b.shape
+    g4 = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
+    a_idx = list(range(0, 2 * ndim, 2))
+    b_idx = list(range(1, 2 * ndim, 2))
+    a_bar = np.einsum(g4, a_idx + b_idx, b.reshape(sb), b_idx, a_idx)
+    b_bar = np.einsum(g4, a_idx + b_idx, a.reshape(sa), a_idx, b_idx)
+    return [a_bar.reshape(a.shape), b_bar.reshape(b.shape)]
+
+
+def tensordot_backward(g, a, b, axes=2):
+    """Cotangents ``[a_bar, b_bar]`` of ``np.tensordot(a, b, axes)``."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if isinstance(axes, (int, np.integer)):
+        a_axes = list(range(a.ndim - axes, a.ndim))
+        b_axes = list(range(axes))
+    else:
+        a_axes, b_axes = axes
+        a_axes = [int(i) % a.ndim for i in np.atleast_1d(a_axes)]
+        b_axes = [int(i) % b.ndim for i in np.atleast_1d(b_axes)]
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [i for i in range(b.ndim) if i not in b_axes]
+    g = np.asarray(g)
+    a_bar = np.tensordot(g, b, axes=(list(range(len(a_free), g.ndim)), b_free))
+    source = a_free + [a_axes[b_axes.index(j)] for j in sorted(b_axes)]
+    a_bar = np.transpose(a_bar, np.argsort(source))
+    b_bar = np.tensordot(a, g, axes=(a_free, list(range(len(a_free)))))
+    source = [b_axes[a_axes.index(i)] for i in sorted(a_axes)] + b_free
+    b_bar = np.transpose(b_bar, np.argsort(source))
+    return [a_bar, b_bar]
+
+
+def inner_backward(g, a, b):
+    """Cotangents ``[a_bar, b_bar]`` of ``np.inner(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return [unbroadcast(g * b, a), unbroadcast(g * a, b)]
+    return tensordot_backward(g, a, b, ([np.ndim(a) - 1], [np.ndim(b) - 1]))
+
+
+def _einsum_parse(subscripts, operands):
+    subscripts = subscripts.replace(" ", "")
+    inputs, arrow, output = subscripts.partition("->")
+    inputs = inputs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum subscripts {subscripts!r} name {len(inputs)} operands, "
+                         f"got {len(operands)}")
+    used = set(subscripts)
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    ranks = [np.ndim(x) - (len(s) - 3) for s, x in zip(inputs, operands) if "..." in s]
+    ellipsis = "".join(spare[:max(ranks, default=0)])
+    letters = "".join(s.replace("...", "") for s in inputs)
+    expanded = [s.replace("...", ellipsis[len(ellipsis) - (np.ndim(x) - (len(s) - 3)):])
+                for s, x in zip(inputs, operands)]
+    if arrow:
+        output = output.replace("...", ellipsis)
+    else:
+        output = ellipsis + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return expanded, output, spare[len(ellipsis):]
+
+
+def einsum_backward(g, subscripts, *operands):
+    """Cotangents of the operands of ``np.einsum(subscripts, *operands)`` (explicit or
+    implicit output, ``...``, repeated labels, labels summed inside one operand, size-1
+    broadcasting); a list with None for operands that are None."""
+    present = [x for x in operands if x is not None]
+    inputs, output, spare = _einsum_parse(subscripts, present)
+    grads = []
+    for k, (s, x) in enumerate(zip(inputs, present)):
+        shape = np.shape(x)
+        others = [(t, y) for j, (t, y) in enumerate(zip(inputs, present)) if j != k]
+        available = set(output).union(*[set(t) for t, _ in others])
+        unique = "".join(dict.fromkeys(s))
+        keep = "".join(c for c in unique if c in available)
+        spec = ",".join([output] + [t for t, _ in others]) + "->" + keep
+        part = np.einsum(spec, g, *[y for _, y in others])
+        sizes = {c: shape[s.index(c)] for c in unique}
+        # labels summed inside this operand only: the gradient is constant along them
+        part = np.reshape(part, [part.shape[keep.index(c)] if c in keep else 1 for c in unique])
+        stretched = tuple(i for i, c in enumerate(unique) if sizes[c] == 1 and part.shape[i] != 1)
+        if stretched:
+            part = np.sum(part, axis=stretched, keepdims=True)
+        part = np.broadcast_to(part, [sizes[c] for c in unique])
+        if len(unique) < len(s):   # repeated labels: the gradient lives on a diagonal
+            renamed, eyes, fresh, seen = [], [], iter(spare), set()
+            for c in s:
+                if c in seen:
+                    new = next(fresh)
+                    eyes.append((c + new, np.eye(sizes[c])))
+                    renamed.append(new)
+                else:
+                    seen.add(c)
+                    renamed.append(c)
+            spec = ",".join([unique] + [e for e, _ in eyes]) + "->" + "".join(renamed)
+            part = np.einsum(spec, part, *[m for _, m in eyes])
+        grads.append(np.array(part))
+    result = iter(grads)
+    return [None if x is None else next(result) for x in operands]
+
+
+def cross_backward(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cotangents ``[a_bar, b_bar]`` of ``np.cross`` for 3-vectors."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    g = np.moveaxis(g, axisc, -1)
+    a_last = np.moveaxis(a, axisa, -1)
+    b_last = np.moveaxis(b, axisb, -1)
+    a_bar = np.moveaxis(unbroadcast(np.cross(b_last, g), a_last), -1, axisa)
+    b_bar = np.moveaxis(unbroadcast(np.cross(g, a_last), b_last), -1, axisb)
+    return [a_bar, b_bar]
+
+
+def convolve_backward(g, a, v, mode="full"):
+    """Cotangents ``[a_bar, v_bar]`` of ``np.convolve(a, v, mode)`` (real 1-d inputs)."""
+    la, lv = np.size(a), np.size(v)
+    if mode == "full":
+        start = 0
+    elif mode == "same":
+        start = (min(la, lv) - 1) // 2
+    else:
+        start = min(la, lv) - 1
+    full = np.zeros(la + lv - 1, dtype=np.result_type(g, float))
+    full[start:start + np.size(g)] = g
+    a_bar = np.correlate(full, np.ravel(v), "valid")
+    v_bar = np.correlate(full, np.ravel(a), "valid")
+    return [np.reshape(a_bar, np.shape(a)), np.reshape(v_bar, np.shape(v))]
+
+
+def linspace_backward(out_bar, start, stop, num=50, endpoint=True, retstep=False, axis=0):
+    """Cotangents ``[start_bar, stop_bar]`` of ``np.linspace``."""
+    g, g_step = (out_bar[0], out_bar[1]) if retstep else (out_bar, None)
+    div = (num - 1) if endpoint else num
+    t = np.arange(num) / div if div > 0 else np.zeros(num)
+    shape = np.broadcast_shapes(np.shape(start), np.shape(stop))
+    ndim = len(shape) + 1
+    axis = axis % ndim
+    t = np.reshape(t, [num if i == axis else 1 for i in range(ndim)])
+    if g is None:
+        g_start = g_stop = np.zeros(shape)
+    else:
+        g_start = np.sum(g * (1.0 - t), axis=axis)
+        g_stop = np.sum(g * t, axis=axis)
+    if g_step is not None and div > 0:
+        g_start = g_start - g_step / div
+        g_stop = g_stop + g_step / div
+    return [unbroadcast(g_start, start), unbroadcast(g_stop, stop)]
+
+
+def det_backward(g, out, a):
+    """Cotangent of ``np.linalg.det`` (needs an invertible matrix)."""
+    return np.expand_dims(g * out, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+def slogdet_backward(out_bar, a):
+    """Cotangent of ``np.linalg.slogdet``; only the log-determinant carries a gradient (the
+    sign is piecewise constant), and a None entry stands for zero."""
+    g = out_bar[1]
+    if g is None:
+        return np.zeros(np.shape(a), dtype=np.result_type(a, float))
+    return np.expand_dims(g, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+def solve_backward(g, out, a, b):
+    """Cotangents ``[a_bar, b_bar]`` of ``np.linalg.solve(a, b)``, vector or matrix ``b``."""
+    a_t = np.swapaxes(a, -1, -2)
+    if np.ndim(out) == np.ndim(a) - 1:        # b is a (stack of) vector(s)
+        b_bar = np.linalg.solve(a_t, np.asarray(g)[..., None])[..., 0]
+        a_bar = -b_bar[..., :, None] * np.asarray(out)[..., None, :]
+    else:
+        b_bar = np.linalg.solve(a_t, g)
+        a_bar = -np.matmul(b_bar, np.swapaxes(out, -1, -2))
+    return [unbroadcast(a_bar, a), unbroadcast(b_bar, b)]
+
+
+def _symmetrize(m):
+    return 0.5 * (m + np.swapaxes(m, -1, -2))
+
+
+def cholesky_backward(g, out, upper=False):
+    """Cotangent of ``np.linalg.cholesky``, symmetrized (the input is a symmetric matrix)."""
+    lower = np.swapaxes(out, -1, -2) if upper else out
+    g = np.swapaxes(g, -1, -2) if upper else g
+    n = lower.shape[-1]
+    phi = np.tril(np.matmul(np.swapaxes(lower, -1, -2), g)) * (1.0 - 0.5 * np.eye(n))
+    lower_t = np.swapaxes(lower, -1, -2)
+    x = np.linalg.solve(lower_t, phi)                                    # L^-T P
+    s = np.swapaxes(np.linalg.solve(lower_t, np.swapaxes(x, -1, -2)), -1, -2)  # L^-T P L^-1
+    return _symmetrize(s)
+
+
+def eigh_backward(out_bar, out):
+    """Cotangent of ``np.linalg.eigh``, symmetrized; assumes distinct eigenvalues. Entries of
+    ``out_bar`` that are None stand for zeros."""
+    w, v = out
+    w_bar, v_bar = out_bar
+    n = np.shape(w)[-1]
+    eye = np.eye(n)
+    v_t = np.swapaxes(v, -1, -2)
+    middle = np.zeros(np.shape(v), dtype=np.result_type(v, float))
+    if w_bar is not None:
+        middle = middle + np.asarray(w_bar)[..., None, :] * eye
+    if v_bar is not None:
+        gaps = np.asarray(w)[..., None, :] - np.asarray(w)[..., :, None] + eye
+        middle = middle + np.matmul(v_t, v_bar) / gaps * (1.0 - eye)
+    return _symmetrize(np.matmul(np.matmul(v, middle), v_t))
+
+
+def eigvalsh_backward(g, a, UPLO="L"):
+    """Cotangent of ``np.linalg.eigvalsh``, symmetrized; assumes distinct eigenvalues."""
+    return eigh_backward((g, None), np.linalg.eigh(a, UPLO))

@@ -36,6 +36,9 @@ def _resolve_wrt(function: types.FunctionType, wrt: Wrt) -> tuple[tuple[str, ...
     """Parameter names to differentiate with respect to, and whether one was asked for."""
     names = list(inspect.signature(function).parameters)
     single = isinstance(wrt, (int, str))
+    if not single and not isinstance(wrt, (tuple, list)):
+        raise TypeError(f"wrt must be a parameter index, a parameter name, or a tuple of "
+                        f"them; got {wrt!r}")
     chosen = []
     for item in ([wrt] if single else list(wrt)):
         if isinstance(item, bool) or not isinstance(item, (int, str)):
@@ -161,8 +164,10 @@ class GradientFunction:
             value, gradients = None, result
         else:
             value, gradients = result
+        if len(self.wrt) == 1:               # the generated code returns a bare gradient
+            gradients = (gradients,)
         if self._single:
-            gradients = _finish(gradients, arguments[self._wrt_positions[0]], arguments)
+            gradients = _finish(gradients[0], arguments[self._wrt_positions[0]], arguments)
         else:
             gradients = tuple(_finish(g, arguments[p], arguments)
                               for g, p in zip(gradients, self._wrt_positions))
@@ -199,9 +204,8 @@ def _transform(function, wrt: Wrt, mode: str):
     if not isinstance(function, types.FunctionType):
         # Let parse_function explain (builtin, ufunc, bound method, ...).
         parse_function(function)
-    gradient = GradientFunction(function, wrt, mode)
     _normal_form(function)          # refuse unsupported syntax now, at decoration time
-    return gradient
+    return GradientFunction(function, wrt, mode)
 
 
 def grad(f: Callable | None = None, *, wrt: Wrt = 0):

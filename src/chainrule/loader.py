@@ -51,7 +51,5 @@ def bind(compiled: Compiled, function: types.FunctionType) -> types.FunctionType
             cells.append(types.CellType(compiled.generated.helpers[variable]))
         else:
             cells.append(user_cells[variable])
-    bound = types.FunctionType(compiled.code, function.__globals__, compiled.generated.name,
-                               function.__defaults__, tuple(cells))
-    bound.__kwdefaults__ = function.__kwdefaults__
-    return bound
+    return types.FunctionType(compiled.code, function.__globals__, compiled.generated.name,
+                              None, tuple(cells))

@@ -114,7 +114,13 @@ class Normalizer:
     # -- one operation ----------------------------------------------------------------------
 
     def operation(self, node):
-        """``node`` as a single operation whose operands are atoms."""
+        """``node`` as a single operation whose operands are atoms (located at ``node``)."""
+        result = self._operation(node)
+        if getattr(result, "lineno", None) is None and hasattr(node, "lineno"):
+            gast.copy_location(result, node)
+        return result
+
+    def _operation(self, node):
         if getattr(node, "chainrule_normalized", False) or isinstance(
                 node, (gast.Name, gast.Constant)) or (
                 isinstance(node, gast.Attribute) and self.is_global_reference(node)):

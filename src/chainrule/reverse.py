@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import operator
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -28,7 +29,7 @@ from .activity import Activity, analyse
 from .inline import inline
 from .normalize import NormalFunction, assigned_names
 from .operations import (COPY, INDEX, PACK, REFUSED, RULE, Operation, classify, local_name)
-from .parsing import resolve_global
+from .parsing import resolve_dotted, resolve_global
 from .syntax import const, make, name, to_source
 
 SCALAR, NUMERIC, CONTAINER, UNKNOWN = "scalar", "numeric", "container", "unknown"
@@ -98,6 +99,12 @@ class ReverseBuilder:
                 else UNKNOWN
         if isinstance(atom, gast.Name) and atom.id in self.locals:
             return self.kinds.get(atom.id, UNKNOWN)
+        if isinstance(atom, gast.Attribute) and isinstance(
+                resolve_dotted(self.parsed, atom.value, self.locals), types.ModuleType):
+            # A module constant such as np.pi or math.e.
+            value = resolve_dotted(self.parsed, atom, self.locals)
+            if type(value) is float or type(value) is int:
+                return SCALAR
         return UNKNOWN
 
     def infer_kind(self, op: Operation) -> str:
@@ -217,15 +224,9 @@ class ReverseBuilder:
         return Generated(generated_name, source, self.helpers)
 
     def signature(self) -> str:
-        args = self.function.parsed.node.args
-        parts = [a.id for a in args.posonlyargs]
-        if parts:
-            parts.append("/")
-        parts += [a.id for a in args.args]
-        if args.kwonlyargs:
-            parts.append("*")
-            parts += [a.id for a in args.kwonlyargs]
-        return ", ".join(parts)
+        # Every parameter positional: the wrapper binds the call (defaults included) and
+        # passes all arguments in order.
+        return ", ".join(self.function.params)
 
     def reverse(self, op: Operation) -> None:
         target = op.target

@@ -219,9 +219,12 @@ def scatter_add(g, x, positions):
     return flat.reshape(np.shape(x))
 
 
-def restructure(g, like):
+def restructure(g, like, dtype=None):
     """The cotangent ``g`` (an array) in the nested list/tuple structure of ``like``: the
-    adjoint of ``np.array(like)``. Python numbers get Python floats."""
+    adjoint of ``np.array(like, dtype)``. Python numbers get Python floats; a cast to an
+    integer or boolean ``dtype`` has a zero gradient."""
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
+        g = np.zeros(np.shape(g))
     if isinstance(like, (list, tuple)):
         parts = [restructure(g[i], item) for i, item in enumerate(like)]
         return parts if isinstance(like, list) else tuple(parts)
@@ -350,7 +353,7 @@ def average_backward(out_bar, a, axis=None, weights=None, returned=False, keepdi
     w_bar = np.broadcast_to(w_bar, a.shape)
     if w_axis is not None:
         w_bar = np.sum(w_bar, axis=tuple(i for i in range(ndim) if i != w_axis))
-    return w_bar.reshape(np.shape(a)) if w_axis is None else a_bar, w_bar
+    return a_bar, np.reshape(w_bar, np.shape(weights))
 
 
 def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):

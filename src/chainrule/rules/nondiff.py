@@ -37,7 +37,34 @@ nondifferentiable(
     np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted,
     np.shape, np.ndim, np.size, np.count_nonzero, np.floor_divide,
     np.heaviside, np.signbit, np.any, np.all, np.isscalar, np.result_type,
-    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange, np.linspace,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
     np.zeros_like, np.ones_like, np.empty_like,
     np.random.rand, np.random.randn, np.random.normal, np.random.uniform,
     why="piecewise constant, integer-valued, or a constructor that ignores its values")
+
+nondifferentiable(
+    np.nanargmax, np.nanargmin, np.argpartition, np.lexsort, np.digitize, np.isin,
+    np.unravel_index, np.ravel_multi_index, np.indices, np.diag_indices, np.diag_indices_from,
+    np.tril_indices, np.tril_indices_from, np.triu_indices, np.triu_indices_from, np.tri,
+    why="integer-valued: indices or positions")
+
+nondifferentiable(
+    np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj, np.isposinf, np.isneginf,
+    np.array_equiv, np.isfortran, np.issubdtype, np.can_cast, np.promote_types,
+    np.min_scalar_type, np.broadcast_shapes, np.shares_memory, np.may_share_memory,
+    np.spacing, np.finfo, np.iinfo, np.dtype,
+    why="boolean-valued, type information, or piecewise constant")
+
+nondifferentiable(
+    np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
+    np.gcd, np.lcm,
+    why="integer operation")
+
+nondifferentiable(
+    np.random.randint, np.random.choice, np.random.permutation,
+    np.random.random, np.random.standard_normal, np.random.seed, np.random.default_rng,
+    why="random numbers or a random generator (not a function of the inputs)")
+
+for _name in ("round_", "alltrue", "sometrue", "in1d"):     # removed in NumPy 2.x
+    if hasattr(np, _name):
+        nondifferentiable(getattr(np, _name), why="piecewise constant or boolean-valued")

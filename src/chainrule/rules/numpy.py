@@ -1,14 +1,52 @@
 """Gradient rules of NumPy functions, and the array methods/attributes that map onto them.
 
-Sections: elementwise unary, elementwise binary (broadcasting), reductions, shape, linear
-algebra. Kinks: ``abs``/``sign`` have derivative 0 at 0; ties in ``maximum``/``minimum`` split
-the cotangent evenly.
+Sections: elementwise unary, elementwise binary (broadcasting), selection, reductions, shape and
+joining, indexing, linear algebra, constructors, then the method/attribute table. Per-shape
+logic lives in :mod:`chainrule.runtime` helpers so that every rule body inlines.
+
+Conventions where the derivative does not exist or is not unique:
+
+* ``abs``/``fabs``/``copysign``: derivative 0 at 0 (as ``np.sign``).
+* Ties split the cotangent evenly: ``maximum``/``minimum``/``fmax``/``fmin`` between the two
+  operands; ``max``/``min``/``amax``/``amin``/``nanmax``/``nanmin``/``ptp`` and ``linalg.norm``
+  with ``ord=inf``/``1`` among the tied elements of a slice. ``fmax``/``fmin`` give everything
+  to the non-NaN operand.
+* ``clip(a, a_min, a_max)`` is ``minimum(maximum(a, a_min), a_max)``: strictly inside the
+  interval the cotangent goes to ``a``, outside to the bound, and at a boundary it is split
+  evenly between ``a`` and that bound.
+* ``where(cond, x, y)``: ``x`` gets the cotangent where ``cond`` holds, ``y`` elsewhere.
+* ``sort``/``median``: ties are resolved by a stable sort (any choice gives the same sum).
+* 2-norm and Frobenius norm: gradient 0 at 0. Spectral norms assume a simple extreme singular
+  value, ``eigh``/``eigvalsh`` distinct eigenvalues. ``eigh``, ``eigvalsh`` and ``cholesky``
+  read one triangle of a matrix assumed symmetric; their gradient is symmetrized (it is the
+  gradient with respect to a symmetric matrix). ``det``/``slogdet``/``inv``/``solve`` need an
+  invertible matrix. Complex inputs are not supported (no conjugation anywhere).
+
+Calling conventions the rules cannot express directly:
+
+* Sequence parameters (``concatenate``, ``stack``, ``hstack``, ...) get a list of cotangents.
+  ``split`` and friends return a list; entries of their ``out_bar`` may be None (zeros).
+* ``einsum(subscripts, a, b=None, c=None, d=None)``: subscript form with up to four operands
+  (no interleaved ``einsum(a, [0, 1], ...)`` form).
+* ``atleast_1d/2d/3d`` take one array (the several-array form returns a list).
+* ``slogdet``/``eigh`` return pairs; their ``out_bar`` is a pair whose entries may be None.
+* ``out=``, ``where=``, ``initial=`` and similar keywords are not accepted.
 """
 
 import numpy as np
 
-from ..runtime import (dot_adjoint_lhs, dot_adjoint_rhs, log_of_base, matmul_adjoint_lhs,
-                       matmul_adjoint_rhs, unbroadcast)
+from ..runtime import (append_backward, astype, astype_backward, average_backward,
+                       cholesky_backward, column_stack_backward, concatenate_backward,
+                       convolve_backward, cross_backward, cumprod_backward, cumulative_backward,
+                       det_backward, diag_backward, diff_backward, dot_adjoint_lhs,
+                       dot_adjoint_rhs, dstack_backward, eigh_backward, eigvalsh_backward,
+                       einsum_backward, extremum_backward, hstack_backward, index_grid,
+                       inner_backward, kron_backward, linspace_backward, log_of_base,
+                       matmul_adjoint_lhs, matmul_adjoint_rhs, median_backward,
+                       nanmean_backward, norm_backward, pad_backward, prod_backward,
+                       restructure, scatter_add, slogdet_backward, solve_backward,
+                       sort_backward, split_backward, tensordot_backward, unbroadcast,
+                       unstack, vstack_backward)
 from .registry import adjoint, array_attribute, array_method
 
 # ----------------------------------------------------------------------------------------------
@@ -59,9 +97,29 @@ def tanh_adjoint(out_bar, out, x):
     return out_bar * (1.0 - out * out)
 
 
+@adjoint(np.arcsinh)
+def arcsinh_adjoint(out_bar, out, x):
+    return out_bar / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arccosh)
+def arccosh_adjoint(out_bar, out, x):
+    return out_bar / np.sqrt(x * x - 1.0)
+
+
+@adjoint(np.arctanh)
+def arctanh_adjoint(out_bar, out, x):
+    return out_bar / (1.0 - x * x)
+
+
 @adjoint(np.exp)
 def exp_adjoint(out_bar, out, x):
     return out_bar * out
+
+
+@adjoint(np.exp2)
+def exp2_adjoint(out_bar, out, x):
+    return out_bar * out * np.log(2.0)
 
 
 @adjoint(np.expm1)
@@ -74,6 +132,16 @@ def log_adjoint(out_bar, out, x):
     return out_bar / x
 
 
+@adjoint(np.log2)
+def log2_adjoint(out_bar, out, x):
+    return out_bar / (x * np.log(2.0))
+
+
+@adjoint(np.log10)
+def log10_adjoint(out_bar, out, x):
+    return out_bar / (x * np.log(10.0))
+
+
 @adjoint(np.log1p)
 def log1p_adjoint(out_bar, out, x):
     return out_bar / (1.0 + x)
@@ -84,9 +152,19 @@ def sqrt_adjoint(out_bar, out, x):
     return out_bar * 0.5 / out
 
 
+@adjoint(np.cbrt)
+def cbrt_adjoint(out_bar, out, x):
+    return out_bar / (3.0 * out * out)
+
+
 @adjoint(np.square)
 def square_adjoint(out_bar, out, x):
     return out_bar * 2.0 * x
+
+
+@adjoint(np.reciprocal)
+def reciprocal_adjoint(out_bar, out, x):
+    return -out_bar * out * out
 
 
 @adjoint(np.abs)
@@ -94,9 +172,38 @@ def abs_adjoint(out_bar, out, x):
     return out_bar * np.sign(x)
 
 
+@adjoint(np.fabs)
+def fabs_adjoint(out_bar, out, x):
+    return out_bar * np.sign(x)
+
+
 @adjoint(np.negative)
 def negative_adjoint(out_bar, out, x):
     return -out_bar
+
+
+@adjoint(np.positive)
+def positive_adjoint(out_bar, out, x):
+    return out_bar
+
+
+@adjoint(np.deg2rad)
+@adjoint(np.radians)
+def deg2rad_adjoint(out_bar, out, x):
+    return out_bar * (np.pi / 180.0)
+
+
+@adjoint(np.rad2deg)
+@adjoint(np.degrees)
+def rad2deg_adjoint(out_bar, out, x):
+    return out_bar * (180.0 / np.pi)
+
+
+@adjoint(np.sinc)
+def sinc_adjoint(out_bar, out, x):
+    # d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x == 0
+    zero = x == 0
+    return out_bar * np.where(zero, 0.0, (np.cos(np.pi * x) - out) / np.where(zero, 1.0, x))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -128,6 +235,34 @@ def power_adjoint(out_bar, out, x1, x2):
             unbroadcast(out_bar * out * log_of_base(x1), x2))
 
 
+@adjoint(np.float_power)
+def float_power_adjoint(out_bar, out, x1, x2):
+    return (unbroadcast(out_bar * x2 * np.float_power(x1, x2 - 1), x1),
+            unbroadcast(out_bar * out * log_of_base(x1), x2))
+
+
+@adjoint(np.arctan2)
+def arctan2_adjoint(out_bar, out, x1, x2):
+    denominator = x1 * x1 + x2 * x2
+    return unbroadcast(out_bar * x2 / denominator, x1), unbroadcast(-out_bar * x1 / denominator, x2)
+
+
+@adjoint(np.hypot)
+def hypot_adjoint(out_bar, out, x1, x2):
+    return unbroadcast(out_bar * x1 / out, x1), unbroadcast(out_bar * x2 / out, x2)
+
+
+@adjoint(np.logaddexp)
+def logaddexp_adjoint(out_bar, out, x1, x2):
+    return unbroadcast(out_bar * np.exp(x1 - out), x1), unbroadcast(out_bar * np.exp(x2 - out), x2)
+
+
+@adjoint(np.logaddexp2)
+def logaddexp2_adjoint(out_bar, out, x1, x2):
+    return (unbroadcast(out_bar * np.exp2(x1 - out), x1),
+            unbroadcast(out_bar * np.exp2(x2 - out), x2))
+
+
 @adjoint(np.maximum)
 def maximum_adjoint(out_bar, out, x1, x2):
     share = (x1 > x2) + 0.5 * (x1 == x2)
@@ -140,37 +275,390 @@ def minimum_adjoint(out_bar, out, x1, x2):
     return unbroadcast(out_bar * share, x1), unbroadcast(out_bar * (1.0 - share), x2)
 
 
+@adjoint(np.fmax)
+def fmax_adjoint(out_bar, out, x1, x2):
+    share = (x1 > x2) + 0.5 * (x1 == x2) + np.isnan(x2)
+    return unbroadcast(out_bar * share, x1), unbroadcast(out_bar * (1.0 - share), x2)
+
+
+@adjoint(np.fmin)
+def fmin_adjoint(out_bar, out, x1, x2):
+    share = (x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2)
+    return unbroadcast(out_bar * share, x1), unbroadcast(out_bar * (1.0 - share), x2)
+
+
+@adjoint(np.copysign)
+def copysign_adjoint(out_bar, out, x1, x2):
+    return unbroadcast(out_bar * np.sign(x1) * np.copysign(1.0, x2), x1)
+
+
+@adjoint(np.ldexp)
+def ldexp_adjoint(out_bar, out, x1, x2):
+    return unbroadcast(np.ldexp(out_bar, x2), x1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Selection
+
+@adjoint(np.where)
+def where_adjoint(out_bar, out, condition, x=None, y=None):
+    return (None, unbroadcast(np.where(condition, out_bar, 0.0), x),
+            unbroadcast(np.where(condition, 0.0, out_bar), y))
+
+
+@adjoint(np.clip)
+def clip_adjoint(out_bar, out, a, a_min=None, a_max=None):
+    if a_min is None:
+        low = a
+        share_low = 1.0
+    else:
+        low = np.maximum(a, a_min)
+        share_low = (a > a_min) + 0.5 * (a == a_min)
+    if a_max is None:
+        share_high = 1.0
+    else:
+        share_high = (low < a_max) + 0.5 * (low == a_max)
+    low_bar = out_bar * share_high
+    if a_min is None:
+        a_min_bar = None
+    else:
+        a_min_bar = unbroadcast(low_bar * (1.0 - share_low), a_min)
+    if a_max is None:
+        a_max_bar = None
+    else:
+        a_max_bar = unbroadcast(out_bar * (1.0 - share_high), a_max)
+    return unbroadcast(low_bar * share_low, a), a_min_bar, a_max_bar
+
+
 # ----------------------------------------------------------------------------------------------
 # Reductions
 
 @adjoint(np.sum)
-def sum_adjoint(out_bar, out, a, axis=None, keepdims=False):
+def sum_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
     if axis is None or keepdims:
-        return np.broadcast_to(out_bar, np.shape(a))
-    return np.broadcast_to(np.expand_dims(out_bar, axis), np.shape(a))
+        grad = np.broadcast_to(out_bar, np.shape(a))
+    else:
+        grad = np.broadcast_to(np.expand_dims(out_bar, axis), np.shape(a))
+    return grad
+
+
+@adjoint(np.nansum)
+def nansum_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
+    if axis is None or keepdims:
+        grad = out_bar
+    else:
+        grad = np.expand_dims(out_bar, axis)
+    return np.where(np.isnan(a), 0.0, grad)
 
 
 @adjoint(np.mean)
-def mean_adjoint(out_bar, out, a, axis=None, keepdims=False):
+def mean_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
     count = np.size(a) / np.size(out)
     if axis is None or keepdims:
-        return np.broadcast_to(out_bar / count, np.shape(a))
-    return np.broadcast_to(np.expand_dims(out_bar / count, axis), np.shape(a))
+        grad = np.broadcast_to(out_bar / count, np.shape(a))
+    else:
+        grad = np.broadcast_to(np.expand_dims(out_bar / count, axis), np.shape(a))
+    return grad
+
+
+@adjoint(np.nanmean)
+def nanmean_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
+    return nanmean_backward(out_bar, a, axis, keepdims)
+
+
+@adjoint(np.average)
+def average_adjoint(out_bar, out, a, axis=None, weights=None, returned=False, keepdims=False):
+    grads = average_backward(out_bar, a, axis, weights, returned, keepdims)
+    return grads[0], None, grads[1]
+
+
+@adjoint(np.median)
+def median_adjoint(out_bar, out, a, axis=None, keepdims=False):
+    return median_backward(out_bar, a, axis, keepdims)
+
+
+@adjoint(np.prod)
+def prod_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
+    return prod_backward(out_bar, a, axis, keepdims)
+
+
+@adjoint(np.max)
+@adjoint(np.amax)
+@adjoint(np.min)
+@adjoint(np.amin)
+@adjoint(np.nanmax)
+@adjoint(np.nanmin)
+def max_adjoint(out_bar, out, a, axis=None, keepdims=False):
+    return extremum_backward(out_bar, out, a, axis, keepdims)
+
+
+@adjoint(np.ptp)
+def ptp_adjoint(out_bar, out, a, axis=None, keepdims=False):
+    high = np.max(a, axis=axis, keepdims=keepdims)
+    low = np.min(a, axis=axis, keepdims=keepdims)
+    return (extremum_backward(out_bar, high, a, axis, keepdims)
+            - extremum_backward(out_bar, low, a, axis, keepdims))
+
+
+@adjoint(np.var)
+def var_adjoint(out_bar, out, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    count = np.size(a) / np.size(out) - ddof
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    if axis is None or keepdims:
+        grad = out_bar
+    else:
+        grad = np.expand_dims(out_bar, axis)
+    return grad * 2.0 * centered / count
+
+
+@adjoint(np.std)
+def std_adjoint(out_bar, out, a, axis=None, dtype=None, ddof=0, keepdims=False):
+    count = np.size(a) / np.size(out) - ddof
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    if axis is None or keepdims:
+        grad = out_bar / out
+    else:
+        grad = np.expand_dims(out_bar / out, axis)
+    return grad * centered / count
+
+
+@adjoint(np.cumsum)
+def cumsum_adjoint(out_bar, out, a, axis=None, dtype=None):
+    if axis is None:
+        grad = np.reshape(np.flip(np.cumsum(np.flip(out_bar))), np.shape(a))
+    else:
+        grad = np.flip(np.cumsum(np.flip(out_bar, axis), axis), axis)
+    return grad
+
+
+@adjoint(np.cumprod)
+def cumprod_adjoint(out_bar, out, a, axis=None, dtype=None):
+    return cumprod_backward(out_bar, a, out, axis)
+
+
+if hasattr(np, "cumulative_sum"):                    # NumPy 2.1+
+    @adjoint(np.cumulative_sum)
+    def cumulative_sum_adjoint(out_bar, out, x, axis=None, dtype=None, include_initial=False):
+        return cumulative_backward(out_bar, x, axis, include_initial)
+
+    @adjoint(np.cumulative_prod)
+    def cumulative_prod_adjoint(out_bar, out, x, axis=None, dtype=None, include_initial=False):
+        return cumulative_backward(out_bar, x, axis, include_initial, True, out)
+
+
+@adjoint(np.linalg.norm)
+def norm_adjoint(out_bar, out, x, ord=None, axis=None, keepdims=False):
+    return norm_backward(out_bar, out, x, ord, axis, keepdims)
 
 
 # ----------------------------------------------------------------------------------------------
-# Shape
+# Shape and joining
 
 @adjoint(np.reshape)
-def reshape_adjoint(out_bar, out, a, shape):
-    return np.reshape(out_bar, np.shape(a))
+def reshape_adjoint(out_bar, out, a, shape=None, order="C"):
+    return np.reshape(out_bar, np.shape(a), order=order)
+
+
+@adjoint(np.ravel)
+def ravel_adjoint(out_bar, out, a, order="C"):
+    return np.reshape(out_bar, np.shape(a), order=order)
 
 
 @adjoint(np.transpose)
 def transpose_adjoint(out_bar, out, a, axes=None):
     if axes is None:
-        return np.transpose(out_bar)
-    return np.transpose(out_bar, np.argsort(axes))
+        grad = np.transpose(out_bar)
+    else:
+        grad = np.transpose(out_bar, np.argsort(np.mod(axes, np.ndim(a))))
+    return grad
+
+
+@adjoint(np.swapaxes)
+def swapaxes_adjoint(out_bar, out, a, axis1, axis2):
+    return np.swapaxes(out_bar, axis1, axis2)
+
+
+@adjoint(np.moveaxis)
+def moveaxis_adjoint(out_bar, out, a, source, destination):
+    return np.moveaxis(out_bar, destination, source)
+
+
+@adjoint(np.expand_dims)
+def expand_dims_adjoint(out_bar, out, a, axis):
+    return np.reshape(out_bar, np.shape(a))
+
+
+@adjoint(np.squeeze)
+def squeeze_adjoint(out_bar, out, a, axis=None):
+    return np.reshape(out_bar, np.shape(a))
+
+
+@adjoint(np.atleast_1d)
+@adjoint(np.atleast_2d)
+@adjoint(np.atleast_3d)
+def atleast_adjoint(out_bar, out, ary):
+    return np.reshape(out_bar, np.shape(ary))
+
+
+@adjoint(np.broadcast_to)
+def broadcast_to_adjoint(out_bar, out, array, shape, subok=False):
+    return unbroadcast(out_bar, array)
+
+
+@adjoint(np.tile)
+def tile_adjoint(out_bar, out, A, reps):
+    return scatter_add(out_bar, A, np.tile(index_grid(A), reps))
+
+
+@adjoint(np.repeat)
+def repeat_adjoint(out_bar, out, a, repeats, axis=None):
+    return scatter_add(out_bar, a, np.repeat(index_grid(a), repeats, axis))
+
+
+@adjoint(np.concatenate)
+def concatenate_adjoint(out_bar, out, arrays, axis=0):
+    return concatenate_backward(out_bar, arrays, axis)
+
+
+@adjoint(np.stack)
+def stack_adjoint(out_bar, out, arrays, axis=0):
+    return unstack(out_bar, arrays, axis)
+
+
+@adjoint(np.hstack)
+def hstack_adjoint(out_bar, out, tup):
+    return hstack_backward(out_bar, tup)
+
+
+@adjoint(np.vstack)
+def vstack_adjoint(out_bar, out, tup):
+    return vstack_backward(out_bar, tup)
+
+
+if getattr(np, "row_stack", None) is not None and np.row_stack is not np.vstack:
+    adjoint(np.row_stack)(vstack_adjoint)            # deprecated alias of vstack (NumPy 2.0)
+
+
+@adjoint(np.dstack)
+def dstack_adjoint(out_bar, out, tup):
+    return dstack_backward(out_bar, tup)
+
+
+@adjoint(np.column_stack)
+def column_stack_adjoint(out_bar, out, tup):
+    return column_stack_backward(out_bar, tup)
+
+
+@adjoint(np.append)
+def append_adjoint(out_bar, out, arr, values, axis=None):
+    grads = append_backward(out_bar, arr, values, axis)
+    return grads[0], grads[1]
+
+
+@adjoint(np.split)
+@adjoint(np.array_split)
+def split_adjoint(out_bar, out, ary, indices_or_sections, axis=0):
+    return split_backward(out_bar, out, axis)
+
+
+@adjoint(np.hsplit)
+def hsplit_adjoint(out_bar, out, ary, indices_or_sections):
+    return split_backward(out_bar, out, 1 if np.ndim(ary) > 1 else 0)
+
+
+@adjoint(np.vsplit)
+def vsplit_adjoint(out_bar, out, ary, indices_or_sections):
+    return split_backward(out_bar, out, 0)
+
+
+@adjoint(np.dsplit)
+def dsplit_adjoint(out_bar, out, ary, indices_or_sections):
+    return split_backward(out_bar, out, 2)
+
+
+@adjoint(np.flip)
+def flip_adjoint(out_bar, out, m, axis=None):
+    return np.flip(out_bar, axis)
+
+
+@adjoint(np.fliplr)
+def fliplr_adjoint(out_bar, out, m):
+    return np.fliplr(out_bar)
+
+
+@adjoint(np.flipud)
+def flipud_adjoint(out_bar, out, m):
+    return np.flipud(out_bar)
+
+
+@adjoint(np.roll)
+def roll_adjoint(out_bar, out, a, shift, axis=None):
+    return np.roll(out_bar, np.negative(shift), axis)
+
+
+@adjoint(np.rot90)
+def rot90_adjoint(out_bar, out, m, k=1, axes=(0, 1)):
+    return np.rot90(out_bar, -k, axes)
+
+
+@adjoint(np.diff)
+def diff_adjoint(out_bar, out, a, n=1, axis=-1):
+    return diff_backward(out_bar, a, n, axis)
+
+
+@adjoint(np.sort)
+def sort_adjoint(out_bar, out, a, axis=-1, kind=None, order=None):
+    return sort_backward(out_bar, a, axis)
+
+
+@adjoint(np.delete)
+def delete_adjoint(out_bar, out, arr, obj, axis=None):
+    return scatter_add(out_bar, arr, np.delete(index_grid(arr), obj, axis))
+
+
+@adjoint(np.pad)
+def pad_adjoint(out_bar, out, array, pad_width, mode="constant", constant_values=0):
+    grads = pad_backward(out_bar, array, pad_width, mode, constant_values)
+    return grads[0], None, None, grads[1]
+
+
+# ----------------------------------------------------------------------------------------------
+# Indexing helpers (repeated indices accumulate)
+
+@adjoint(np.take)
+def take_adjoint(out_bar, out, a, indices, axis=None, mode="raise"):
+    return scatter_add(out_bar, a, np.take(index_grid(a), indices, axis, mode=mode))
+
+
+@adjoint(np.take_along_axis)
+def take_along_axis_adjoint(out_bar, out, arr, indices, axis=-1):
+    return scatter_add(out_bar, arr, np.take_along_axis(index_grid(arr), indices, axis))
+
+
+@adjoint(np.diagonal)
+def diagonal_adjoint(out_bar, out, a, offset=0, axis1=0, axis2=1):
+    return scatter_add(out_bar, a, np.diagonal(index_grid(a), offset, axis1, axis2))
+
+
+@adjoint(np.trace)
+def trace_adjoint(out_bar, out, a, offset=0, axis1=0, axis2=1, dtype=None):
+    return scatter_add(np.expand_dims(out_bar, -1), a,
+                       np.diagonal(index_grid(a), offset, axis1, axis2))
+
+
+@adjoint(np.diag)
+def diag_adjoint(out_bar, out, v, k=0):
+    return diag_backward(out_bar, v, k)
+
+
+@adjoint(np.triu)
+def triu_adjoint(out_bar, out, m, k=0):
+    return np.triu(out_bar, k)
+
+
+@adjoint(np.tril)
+def tril_adjoint(out_bar, out, m, k=0):
+    return np.tril(out_bar, k)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -186,9 +674,158 @@ def dot_adjoint(out_bar, out, a, b):
     return dot_adjoint_lhs(out_bar, a, b), dot_adjoint_rhs(out_bar, a, b)
 
 
+@adjoint(np.inner)
+def inner_adjoint(out_bar, out, a, b):
+    grads = inner_backward(out_bar, a, b)
+    return grads[0], grads[1]
+
+
+@adjoint(np.outer)
+def outer_adjoint(out_bar, out, a, b):
+    return (np.reshape(np.dot(out_bar, np.ravel(b)), np.shape(a)),
+            np.reshape(np.dot(np.ravel(a), out_bar), np.shape(b)))
+
+
+@adjoint(np.vdot)
+def vdot_adjoint(out_bar, out, a, b):
+    return np.reshape(out_bar * np.ravel(b), np.shape(a)), np.reshape(out_bar * np.ravel(a),
+                                                                      np.shape(b))
+
+
+@adjoint(np.tensordot)
+def tensordot_adjoint(out_bar, out, a, b, axes=2):
+    grads = tensordot_backward(out_bar, a, b, axes)
+    return grads[0], grads[1]
+
+
+@adjoint(np.einsum)
+def einsum_adjoint(out_bar, out, subscripts, a, b=None, c=None, d=None, optimize=False):
+    grads = einsum_backward(out_bar, subscripts, a, b, c, d)
+    return None, grads[0], grads[1], grads[2], grads[3]
+
+
+@adjoint(np.kron)
+def kron_adjoint(out_bar, out, a, b):
+    grads = kron_backward(out_bar, a, b)
+    return grads[0], grads[1]
+
+
+@adjoint(np.cross)
+def cross_adjoint(out_bar, out, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    grads = cross_backward(out_bar, a, b, axisa, axisb, axisc, axis)
+    return grads[0], grads[1]
+
+
+@adjoint(np.convolve)
+def convolve_adjoint(out_bar, out, a, v, mode="full"):
+    grads = convolve_backward(out_bar, a, v, mode)
+    return grads[0], grads[1]
+
+
+@adjoint(np.linalg.inv)
+def inv_adjoint(out_bar, out, a):
+    out_t = np.swapaxes(out, -1, -2)
+    return -np.matmul(np.matmul(out_t, out_bar), out_t)
+
+
+@adjoint(np.linalg.det)
+def det_adjoint(out_bar, out, a):
+    return det_backward(out_bar, out, a)
+
+
+@adjoint(np.linalg.slogdet)
+def slogdet_adjoint(out_bar, out, a):
+    return slogdet_backward(out_bar, a)
+
+
+@adjoint(np.linalg.solve)
+def solve_adjoint(out_bar, out, a, b):
+    grads = solve_backward(out_bar, out, a, b)
+    return grads[0], grads[1]
+
+
+@adjoint(np.linalg.cholesky)
+def cholesky_adjoint(out_bar, out, a, upper=False):
+    return cholesky_backward(out_bar, out, upper)
+
+
+@adjoint(np.linalg.eigh)
+def eigh_adjoint(out_bar, out, a, UPLO="L"):
+    return eigh_backward(out_bar, out)
+
+
+@adjoint(np.linalg.eigvalsh)
+def eigvalsh_adjoint(out_bar, out, a, UPLO="L"):
+    return eigvalsh_backward(out_bar, a, UPLO)
+
+
+for _transpose in {getattr(np, "matrix_transpose", None),
+                   getattr(np.linalg, "matrix_transpose", None)} - {None}:   # NumPy 2.0+
+    @adjoint(_transpose)
+    def matrix_transpose_adjoint(out_bar, out, x):
+        return np.swapaxes(out_bar, -1, -2)
+
+
+# ----------------------------------------------------------------------------------------------
+# Constructors and conversions: the gradient passes through to the numeric content
+
+@adjoint(np.array)
+def array_adjoint(out_bar, out, object, dtype=None):
+    return restructure(out_bar, object, dtype)
+
+
+@adjoint(np.asarray)
+@adjoint(np.asanyarray)
+@adjoint(np.ascontiguousarray)
+def asarray_adjoint(out_bar, out, a, dtype=None):
+    return restructure(out_bar, a, dtype)
+
+
+@adjoint(np.copy)
+def copy_adjoint(out_bar, out, a, order="K"):
+    return restructure(out_bar, a)
+
+
+@adjoint(np.float64)
+def float64_adjoint(out_bar, out, x):
+    return out_bar
+
+
+_astype = getattr(np, "astype", astype)              # np.astype is NumPy 2.1+
+
+
+@adjoint(_astype)
+def astype_adjoint(out_bar, out, x, dtype, copy=True):
+    return astype_backward(out_bar, x, dtype)
+
+
+@adjoint(np.full)
+def full_adjoint(out_bar, out, shape, fill_value, dtype=None):
+    return None, unbroadcast(out_bar, fill_value)
+
+
+@adjoint(np.full_like)
+def full_like_adjoint(out_bar, out, a, fill_value, dtype=None):
+    return None, unbroadcast(out_bar, fill_value)
+
+
+@adjoint(np.linspace)
+def linspace_adjoint(out_bar, out, start, stop, num=50, endpoint=True, retstep=False,
+                     dtype=None, axis=0):
+    grads = linspace_backward(out_bar, start, stop, num, endpoint, retstep, axis)
+    return grads[0], grads[1]
+
+
 # ----------------------------------------------------------------------------------------------
 # Array methods and attributes, differentiated like the NumPy function of the same name
 
-for _name in ("sum", "mean", "dot", "transpose"):
+for _name in ("sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "cumprod", "dot",
+              "reshape", "ravel", "transpose", "swapaxes", "squeeze", "copy", "repeat", "take",
+              "trace", "diagonal", "clip",
+              "argmax", "argmin", "argsort", "nonzero", "round", "any", "all", "searchsorted"):
     array_method(_name, getattr(np, _name))
+array_method("flatten", np.ravel)
+array_method("astype", _astype)
 array_attribute("T", np.transpose)
+if hasattr(np, "matrix_transpose") or hasattr(np.linalg, "matrix_transpose"):
+    array_attribute("mT", getattr(np, "matrix_transpose", None) or np.linalg.matrix_transpose)

@@ -1,0 +1,87 @@
+"""The transform happens once per (code, wrt, mode, argument kinds) and is reused."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import chainrule
+import chainrule.api
+from chainrule import grad
+
+
+def cube(x):
+    return x * x * x
+
+
+def test_second_grad_and_every_call_reuse_the_transform(fresh_cache, monkeypatch):
+    parses = []
+    original = chainrule.api.parse_function
+    monkeypatch.setattr(chainrule.api, "parse_function",
+                        lambda f: parses.append(f) or original(f))
+    assert grad(cube)(2.0) == 12.0
+    misses = chainrule.cache_info().misses
+    assert len(parses) == 1
+    for _ in range(3):
+        assert grad(cube)(2.0) == 12.0
+    info = chainrule.cache_info()
+    assert len(parses) == 1 and info.misses == misses and info.hits >= 3
+    assert info.entries == misses
+
+
+def test_clear_cache(fresh_cache):
+    grad(cube)(2.0)
+    assert chainrule.cache_info().entries > 0
+    chainrule.clear_cache()
+    assert chainrule.cache_info() == chainrule.cache.CacheInfo(0, 0, 0)
+
+
+def test_redefined_function_never_gets_the_old_gradient(fresh_cache):
+    def f(x):
+        return x * x
+    first = grad(f)(3.0)
+
+    def f(x):  # noqa: F811  (redefinition is the point)
+        return x * x * x
+    assert (first, grad(f)(3.0)) == (6.0, 27.0)
+
+
+def cube_total(x):
+    return np.sum(x * x * x)
+
+
+def test_scalar_and_array_calls_get_their_own_specialization(fresh_cache):
+    g = grad(cube_total)
+    assert g(2.0) == 12.0
+    assert np.allclose(g(np.array([1.0, 2.0])), [3.0, 12.0])
+    assert g(3.0) == 27.0
+    assert len(g._specialized) == 2
+
+
+def test_concurrent_first_calls_make_one_transform(fresh_cache):
+    def quartic(x):
+        return x * x * x * x
+
+    barrier = threading.Barrier(8)
+    results, errors = [], []
+
+    def work():
+        try:
+            barrier.wait()
+            results.append(grad(quartic)(2.0))
+        except Exception as error:            # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and results == [32.0] * 8
+    assert chainrule.cache_info().misses == 2          # one normal form, one gradient
+
+
+@pytest.mark.parametrize("mode", [chainrule.grad, chainrule.value_and_grad])
+def test_modes_are_cached_separately(fresh_cache, mode):
+    result = mode(cube)(2.0)
+    assert result == 12.0 or result == (8.0, 12.0)

@@ -1,0 +1,96 @@
+"""Errors for things the transformer cannot differentiate, with their messages."""
+
+import math
+
+import numpy as np
+import pytest
+
+from chainrule import TransformError, grad
+
+
+def no_rule_builtin(x):
+    return math.gamma(x)
+
+
+def test_callable_without_rule_or_source_names_it_and_points_to_adjoint():
+    with pytest.raises(TransformError, match=r"math\.gamma has no gradient rule") as caught:
+        grad(no_rule_builtin)(1.5)
+    assert "chainrule.adjoint" in str(caught.value)
+    assert caught.value.lineno is not None and "math.gamma(x)" in str(caught.value)
+
+
+def inactive_call_without_rule(x):
+    n = math.gamma(3.0)
+    return x * n
+
+
+def test_callable_without_rule_is_fine_when_no_gradient_flows_through_it():
+    assert grad(inactive_call_without_rule)(2.0) == pytest.approx(2.0)
+
+
+def test_function_without_source():
+    namespace = {}
+    exec("def made(x):\n    return x * x\n", namespace)
+    with pytest.raises(TransformError, match="source code is not available"):
+        grad(namespace["made"])
+
+
+def test_lambda_on_its_own_line_works_and_ambiguous_lambdas_are_refused():
+    square = lambda x: x * x  # noqa: E731
+    assert grad(square)(3.0) == 6.0
+    pair = (lambda x: x * 2.0, lambda x: x * 3.0)
+    with pytest.raises(TransformError, match="cannot isolate the source of this lambda"):
+        grad(pair[0])
+
+
+def test_out_argument_is_refused():
+    def f(x):
+        y = np.sin(x, out=None)
+        return np.sum(y)
+
+    with pytest.raises(TransformError, match=r"out=\.\.\.\) writes into an existing array"):
+        grad(f)(np.ones(2))
+
+
+def test_unsupported_keyword_is_refused_not_ignored():
+    def f(x):
+        return np.sum(x, where=x > 0)
+
+    with pytest.raises(TransformError, match=r"keyword 'where' is not supported"):
+        grad(f)(np.ones(2))
+
+
+def test_call_into_user_function_without_rule_is_refused_clearly():
+    def helper(v):
+        return v * v
+
+    def f(x):
+        return helper(x) + 1.0
+
+    with pytest.raises(TransformError, match=r"helper.*@chainrule.adjoint|adjoint.*helper"):
+        grad(f)(2.0)
+
+
+def test_missing_return():
+    def f(x):
+        y = x * 2
+
+    with pytest.raises(TransformError, match="no return statement"):
+        grad(f)
+
+
+def test_and_or_on_values_is_refused():
+    def f(x, y):
+        z = x or y
+        return z
+
+    with pytest.raises(TransformError, match="'and'/'or' on numeric values"):
+        grad(f)(1.0, 2.0)
+
+
+def test_unknown_global_is_reported():
+    def f(x):
+        return undefined_helper(x)  # noqa: F821
+
+    with pytest.raises(TransformError, match="undefined_helper"):
+        grad(f)(1.0)

@@ -10,7 +10,6 @@ them under. Then conditions that became constant are folded (``axis is None`` wi
 
 from __future__ import annotations
 
-import functools
 import inspect
 import operator
 import textwrap
@@ -35,12 +34,22 @@ class RuleError(Exception):
     """A rule body uses something that cannot be inlined (a bug in the rule)."""
 
 
-@functools.lru_cache(maxsize=None)
 def _parse_rule(function: Callable):
     return gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
 
 
+_TEMPLATES: dict[Callable, Template] = {}
+
+
 def template(rule: Rule) -> Template:
+    """The parsed rule, made once per rule function."""
+    cached = _TEMPLATES.get(rule.function)
+    if cached is None:
+        cached = _TEMPLATES[rule.function] = _make_template(rule)
+    return cached
+
+
+def _make_template(rule: Rule) -> Template:
     node = _parse_rule(rule.function)
     body = list(node.body)
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
@@ -111,103 +120,108 @@ def _constant(node):
     return _UNKNOWN
 
 
-class _Folder(gast.NodeTransformer):
-    """Folds expressions whose operands are constants; never rewrites ``x * 0`` or ``x * 1``
-    (unsafe for arrays and integer inputs). ``e ** 1`` becomes ``e``: same value and type."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right = _constant(node.left), _constant(node.right)
-        folder = _BINARY.get(type(node.op))
-        if folder and left is not _UNKNOWN and right is not _UNKNOWN and _is_number(left) \
-                and _is_number(right):
-            try:
-                return const(folder(left, right))
-            except (ArithmeticError, ValueError):
-                return node
-        if isinstance(node.op, gast.Pow) and right == 1 and not isinstance(right, bool) \
-                and right is not _UNKNOWN:
-            return node.left
-        return node
-
-    def visit_Compare(self, node):
-        self.generic_visit(node)
-        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-            left, right = _constant(node.left), _constant(node.comparators[0])
-            if left is not _UNKNOWN and right is not _UNKNOWN:
-                return const(_COMPARE[type(node.ops[0])](left, right))
-        return node
-
-    def visit_BoolOp(self, node):
-        self.generic_visit(node)
-        is_and = isinstance(node.op, gast.And)
-        remaining = []
-        for value in node.values:
-            constant = _constant(value)
-            if constant is _UNKNOWN:
-                remaining.append(value)
-            elif bool(constant) != is_and:
-                return const(constant) if not remaining else node   # short-circuits
-        if not remaining:
-            return const(is_and)
-        if len(remaining) == 1:
-            return remaining[0]
-        node.values = remaining
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        operand = _constant(node.operand)
-        if operand is not _UNKNOWN:
-            if isinstance(node.op, gast.Not):
-                return const(not operand)
-            if isinstance(node.op, gast.USub) and _is_number(operand):
-                return const(-operand)
-        return node
-
-    def visit_IfExp(self, node):
-        self.generic_visit(node)
-        test = _constant(node.test)
-        if test is _UNKNOWN:
-            return node
-        return node.body if test else node.orelse
-
-    def visit_If(self, node):
-        self.generic_visit(node)
-        test = _constant(node.test)
-        if test is _UNKNOWN:
-            return node
-        branch = node.body if test else node.orelse
-        return [s for s in branch if not isinstance(s, gast.Pass)] or None
-
-
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, complex)) and not isinstance(value, bool)
 
 
-def fold(statements: list) -> list:
-    module = make(gast.Module, body=statements, type_ignores=[])
-    return _Folder().visit(module).body
-
-
-def fold_expression(expression):
-    return fold([make(gast.Expr, value=expression)])[0].value
-
-
-# -- substitution ------------------------------------------------------------------------------
-
-class _Substitute(gast.NodeTransformer):
-    def __init__(self, replacements: dict[str, Any]):
-        self.replacements = replacements
-
-    def visit_Name(self, node):
-        replacement = self.replacements.get(node.id)
-        if replacement is None:
+def _fold_binop(node):
+    left, right = _constant(node.left), _constant(node.right)
+    folder = _BINARY.get(type(node.op))
+    if folder and _is_number(left) and _is_number(right):
+        try:
+            return const(folder(left, right))
+        except (ArithmeticError, ValueError):
             return node
+    if isinstance(node.op, gast.Pow) and _is_number(right) and right == 1:
+        return node.left                      # e ** 1 is e: same value and type
+    return node
+
+
+def _fold_compare(node):
+    if len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+        left, right = _constant(node.left), _constant(node.comparators[0])
+        if left is not _UNKNOWN and right is not _UNKNOWN:
+            return const(_COMPARE[type(node.ops[0])](left, right))
+    return node
+
+
+def _fold_boolop(node):
+    is_and = isinstance(node.op, gast.And)
+    remaining = []
+    for value in node.values:
+        constant = _constant(value)
+        if constant is _UNKNOWN:
+            remaining.append(value)
+        elif bool(constant) != is_and:            # short-circuits here
+            return const(constant) if not remaining else node
+    if not remaining:
+        return const(is_and)
+    if len(remaining) == 1:
+        return remaining[0]
+    node.values = remaining
+    return node
+
+
+def _fold_unaryop(node):
+    operand = _constant(node.operand)
+    if operand is not _UNKNOWN:
+        if isinstance(node.op, gast.Not):
+            return const(not operand)
+        if isinstance(node.op, gast.USub) and _is_number(operand):
+            return const(-operand)
+    return node
+
+
+def _fold_ifexp(node):
+    test = _constant(node.test)
+    if test is _UNKNOWN:
+        return node
+    return node.body if test else node.orelse
+
+
+def _fold_if(node):
+    test = _constant(node.test)
+    if test is _UNKNOWN:
+        return node
+    branch = node.body if test else node.orelse
+    return [s for s in branch if not isinstance(s, gast.Pass)]
+
+
+_FOLDERS = {gast.BinOp: _fold_binop, gast.Compare: _fold_compare, gast.BoolOp: _fold_boolop,
+            gast.UnaryOp: _fold_unaryop, gast.IfExp: _fold_ifexp, gast.If: _fold_if}
+
+
+def rewrite(node, replacements: dict[str, Any]):
+    """A copy of ``node`` with names replaced (by a new name, or by a copy of an expression)
+    and constant subexpressions folded, in one bottom-up pass.
+
+    Folding never rewrites ``x * 0`` or ``x * 1`` (unsafe for arrays and integer inputs).
+    A folded ``if`` statement becomes the statements of the branch taken.
+    """
+    if isinstance(node, list):
+        result = []
+        for item in node:
+            item = rewrite(item, replacements)
+            result.extend(item if isinstance(item, list) else [item])
+        return result
+    if not isinstance(node, gast.AST):
+        return node
+    if isinstance(node, gast.Name):
+        replacement = replacements.get(node.id)
+        if replacement is None:
+            return clone(node)
         if isinstance(replacement, str):
             return make(gast.Name, id=replacement, ctx=node.ctx)
         return clone(replacement)
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    for field in node._fields:
+        setattr(new, field, rewrite(getattr(node, field, None), replacements))
+    folder = _FOLDERS.get(type(new))
+    return folder(new) if folder else new
 
+
+# -- substitution ------------------------------------------------------------------------------
 
 @dataclass
 class Inlined:
@@ -231,17 +245,13 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
         replacements[identifier] = global_name(identifier, value)
     for identifier in tpl.locals:
         replacements[identifier] = fresh(identifier)
-    substitute = _Substitute(replacements)
-
-    body, returned = _split_return(fold([substitute.visit(clone(s)) for s in tpl.body]),
-                                   rule.function.__name__)
+    body, returned = _split_return(rewrite(tpl.body, replacements), rule.function.__name__)
     returns = list(returned.elts) if isinstance(returned, gast.Tuple) else [returned]
     cotangents = {}
     unbroadcast_name = replacements.get("unbroadcast")
     for parameter, expression in zip(rule.params, returns):
         if parameter not in wanted or expression is None:
             continue
-        expression = fold_expression(expression)
         if isinstance(expression, gast.Constant) and expression.value is None:
             continue
         if unbroadcast_name:
@@ -252,23 +262,29 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
 
 
 def _drop_unbroadcast(expression, helper: str, arguments, elide: Callable[[str], bool]):
-    def parameter_named_by(node):
+    """``expression`` without the ``helper(g, p)`` calls that ``elide(p)`` says are no-ops."""
+    if isinstance(expression, list):
+        return [_drop_unbroadcast(e, helper, arguments, elide) for e in expression]
+    if not isinstance(expression, gast.AST):
+        return expression
+    for field in expression._fields:
+        setattr(expression, field,
+                _drop_unbroadcast(getattr(expression, field, None), helper, arguments, elide))
+    if (isinstance(expression, gast.Call) and isinstance(expression.func, gast.Name)
+            and expression.func.id == helper and len(expression.args) == 2):
+        operand = expression.args[1]
         for parameter, atom in arguments.items():
-            if gast.dump(atom) == gast.dump(node):
-                return parameter
-        return None
+            if _same_atom(atom, operand) and elide(parameter):
+                return expression.args[0]
+    return expression
 
-    class Drop(gast.NodeTransformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            if isinstance(node.func, gast.Name) and node.func.id == helper \
-                    and len(node.args) == 2:
-                parameter = parameter_named_by(node.args[1])
-                if parameter is not None and elide(parameter):
-                    return node.args[0]
-            return node
 
-    return Drop().visit(expression)
+def _same_atom(a, b) -> bool:
+    if isinstance(a, gast.Name) and isinstance(b, gast.Name):
+        return a.id == b.id
+    if isinstance(a, gast.Constant) and isinstance(b, gast.Constant):
+        return a.value is b.value
+    return False
 
 
 def _needed(body: list, expressions) -> list:

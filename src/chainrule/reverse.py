@@ -30,7 +30,7 @@ from .inline import inline
 from .normalize import NormalFunction, assigned_names
 from .operations import (COPY, INDEX, PACK, REFUSED, RULE, Operation, classify, local_name)
 from .parsing import resolve_dotted, resolve_global
-from .syntax import const, make, name, to_source
+from .syntax import const, make, name, render, to_source
 
 SCALAR, NUMERIC, CONTAINER, UNKNOWN = "scalar", "numeric", "container", "unknown"
 
@@ -69,7 +69,7 @@ class ReverseBuilder:
         self.kinds = dict(kinds)
         self.adjoints: dict[str, str] = {}  # variable -> name holding its adjoint now
         self.helpers: dict[str, object] = {}
-        self.lines: list[str] = []
+        self.lines: list = []               # gast statements and raw source lines
         self._comment_for = None
         self._pending_comment: str | None = None
 
@@ -135,11 +135,12 @@ class ReverseBuilder:
 
     # -- emission ---------------------------------------------------------------------------
 
-    def emit(self, text: str, indent: int = 1) -> None:
+    def emit(self, item) -> None:
+        """Append a statement (gast node) or a raw line of source."""
         if self._pending_comment:
-            self.lines.append("    " * indent + self._pending_comment)
+            self.lines.append(self._pending_comment)
             self._pending_comment = None
-        self.lines.append("    " * indent + text)
+        self.lines.append(item)
 
     def comment(self, statement) -> None:
         """Head the next emitted line with ``# line N: <user statement>`` (once per group; a
@@ -153,8 +154,7 @@ class ReverseBuilder:
         self._pending_comment = f"# line {origin.lineno}: {text}" if origin else None
 
     def emit_statement(self, node) -> None:
-        for line in to_source(node).splitlines():
-            self.emit(line)
+        self.emit(node)
 
     def contribute(self, variable: str, expression) -> None:
         """Add ``expression`` to the adjoint of ``variable``."""
@@ -220,7 +220,8 @@ class ReverseBuilder:
             self.emit(f"return {grads_text}")
         else:
             self.emit(f"return {out}, {'(' + grads_text + ')' if len(gradients) > 1 else grads_text}")
-        source = "\n".join([header] + self.lines) + "\n"
+        body = "\n".join("    " + line for line in render(self.lines).splitlines())
+        source = f"{header}\n{body}\n"
         return Generated(generated_name, source, self.helpers)
 
     def signature(self) -> str:
@@ -252,6 +253,27 @@ class ReverseBuilder:
         elif op.kind == RULE:
             self.reverse_rule(op, adjoint)
 
+    def name_cotangents_after_variables(self, op: Operation, inlined) -> None:
+        """A rule local that is returned as the first cotangent of a variable takes the
+        variable's adjoint name (``t10_bar = ...`` rather than ``grad = ...``)."""
+        assigned_once = {}
+        for statement in inlined.statements:
+            if isinstance(statement, gast.Assign) and isinstance(statement.targets[0], gast.Name):
+                local = statement.targets[0].id
+                assigned_once[local] = local not in assigned_once
+        renames = {}
+        for parameter, cotangent in inlined.cotangents.items():
+            variable = local_name(op.arguments[parameter], self.locals)
+            if (isinstance(cotangent, gast.Name) and assigned_once.get(cotangent.id)
+                    and variable not in self.adjoints and cotangent.id not in renames):
+                renames[cotangent.id] = self.namer.adjoint(variable)
+        if not renames:
+            return
+        for node in inlined.statements + list(inlined.cotangents.values()):
+            for inner in gast.walk(node):
+                if isinstance(inner, gast.Name) and inner.id in renames:
+                    inner.id = renames[inner.id]
+
     def index_expression(self, index):
         """An index as an ordinary expression (slices become ``slice(...)`` calls)."""
         if isinstance(index, gast.Slice):
@@ -278,6 +300,7 @@ class ReverseBuilder:
 
         inlined = inline(op.rule, op.arguments, adjoint, name(op.target), wanted,
                          self.namer.fresh, self.helper, elide)
+        self.name_cotangents_after_variables(op, inlined)
         for statement in inlined.statements:
             self.emit_statement(statement)
         for parameter in op.rule.params:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import copy
-
 import gast
 
 _LIST_FIELDS = {"body", "orelse", "decorator_list", "type_params", "args", "keywords", "targets",
@@ -34,14 +32,72 @@ def assign(target: str, value) -> gast.Assign:
 
 
 def clone(node):
-    return copy.deepcopy(node)
+    """A deep copy of a gast tree (much faster than ``copy.deepcopy``); extra attributes that
+    chainrule attaches to nodes are carried over by reference."""
+    if isinstance(node, list):
+        return [clone(item) for item in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    for field in node._fields:
+        setattr(new, field, clone(getattr(node, field, None)))
+    return new
+
+
+def render(items: list) -> str:
+    """Source of a sequence of gast statements and raw text lines, unparsed in one go.
+
+    Raw lines (comments, mostly) stand in the tree as marker statements that are swapped back
+    after unparsing; one ``ast.unparse`` call is far cheaper than one per statement.
+    """
+    body, raw = [], {}
+    for item in items:
+        if isinstance(item, str):
+            marker = f"__chainrule_line_{len(raw)}__"
+            raw[marker] = item
+            body.append(make(gast.Expr, value=name(marker)))
+        else:
+            body.append(item)
+    text = to_source(make(gast.Module, body=body, type_ignores=[]))
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        lines.append(line[:len(line) - len(line.lstrip())] + raw[stripped]
+                     if stripped in raw else line)
+    return "\n".join(lines)
+
+
+def to_ast(node):
+    """The standard-library ``ast`` twin of a gast tree, for the node types generated code
+    uses (statements and expressions; no function definitions). Several times faster than
+    ``gast.gast_to_ast``, which dominated transform time."""
+    if isinstance(node, list):
+        return [to_ast(item) for item in node]
+    if not isinstance(node, gast.AST):
+        return node
+    if isinstance(node, gast.Name):
+        return ast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)])
+    if isinstance(node, (gast.FunctionDef, gast.Lambda, gast.arguments)):
+        return gast.gast_to_ast(node)
+    target = _AST_CLASSES[type(node)]
+    converted = target.__new__(target)
+    for field in target._fields:
+        setattr(converted, field, to_ast(getattr(node, field, None)))
+    for attribute in target._attributes:          # positions; ast.unparse reads lineno
+        setattr(converted, attribute, 0)
+    return converted
+
+
+_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}
+_AST_CLASSES = {getattr(gast, n): getattr(ast, n) for n in dir(gast)
+                if isinstance(getattr(gast, n), type) and issubclass(getattr(gast, n), gast.AST)
+                and isinstance(getattr(ast, n, None), type)}
 
 
 def to_source(node) -> str:
     """Python source of a gast node (through the standard library's ``ast.unparse``)."""
-    tree = gast.gast_to_ast(node)
-    ast.fix_missing_locations(tree)
-    return ast.unparse(tree)
+    return ast.unparse(to_ast(node))
 
 
 def parse_expression(text: str):

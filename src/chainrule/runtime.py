@@ -209,13 +209,12 @@ def scatter_add(g, x, positions):
     positions = positions.ravel()
     keep = positions >= 0
     size = np.size(x)
-    dtype = np.result_type(g.dtype, np.float16) if np.issubdtype(g.dtype, np.integer) else g.dtype
+    dtype = g.dtype if np.issubdtype(g.dtype, np.inexact) else np.float64
     if np.iscomplexobj(g):
         flat = np.zeros(size, dtype=dtype)
         np.add.at(flat, positions[keep], g[keep])
     else:
-        flat = np.bincount(positions[keep], weights=g[keep], minlength=size).astype(
-            np.result_type(dtype, np.float32) if dtype == np.float16 else dtype, copy=False)
+        flat = np.bincount(positions[keep], weights=g[keep], minlength=size).astype(dtype)
     return flat.reshape(np.shape(x))
 
 
@@ -319,10 +318,10 @@ def median_backward(g, a, axis=None, keepdims=False):
     order = np.argsort(values, axis=-1, kind="stable")
     n = values.shape[-1]
     middle = np.take_along_axis(grid, order[..., [(n - 1) // 2, n // 2]], axis=-1)
-    g_rest = np.moveaxis(np.broadcast_to(g, np.shape(_expand_reduced(
-        np.median(a, axis=axis), axis, False, a.ndim))), axes, last)
-    g_rest = g_rest.reshape(g_rest.shape[:a.ndim - len(axes)] + (1,))
-    return scatter_add(0.5 * g_rest, a, middle)
+    kept = [1 if i in axes else size for i, size in enumerate(a.shape)]
+    g = np.moveaxis(np.broadcast_to(g, kept), axes, last)
+    g = g.reshape(g.shape[:a.ndim - len(axes)] + (1,))
+    return scatter_add(0.5 * g, a, middle)
 
 
 def average_backward(out_bar, a, axis=None, weights=None, returned=False, keepdims=False):
@@ -384,7 +383,7 @@ def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
             return gk * np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
         p = float(ord)
         return gk * np.sign(x) * absx ** (p - 1) * _safe_divide(1.0, ok ** (p - 1))
-    row, col = axes if axis is None else tuple(int(a) % ndim for a in axis)
+    row, col = (int(a) % ndim for a in axis)
     if ord is None or ord in ("fro", "f"):
         return gk * _safe_divide(x, ok)
     if ord in (1, -1, np.inf, -np.inf):
@@ -398,8 +397,8 @@ def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
     if ord == "nuc":
         d = np.matmul(u, vh)
     else:
-        k = 0 if ord == 2 else -1
-        d = u[..., :, k:k + 1 if k == 0 else None] * vh[..., k:k + 1 if k == 0 else None, :]
+        pick = slice(0, 1) if ord == 2 else slice(-1, None)   # largest or smallest
+        d = u[..., :, pick] * vh[..., pick, :]
     return gk * np.moveaxis(d, (-2, -1), (row, col))
 
 
@@ -537,8 +536,9 @@ def kron_backward(g, a, b):
     g4 = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
     a_idx = list(range(0, 2 * ndim, 2))
     b_idx = list(range(1, 2 * ndim, 2))
-    a_bar = np.einsum(g4, a_idx + b_idx, b.reshape(sb), b_idx, a_idx)
-    b_bar = np.einsum(g4, a_idx + b_idx, a.reshape(sa), a_idx, b_idx)
+    g_idx = list(range(2 * ndim))
+    a_bar = np.einsum(g4, g_idx, b.reshape(sb), b_idx, a_idx)
+    b_bar = np.einsum(g4, g_idx, a.reshape(sa), a_idx, b_idx)
     return [a_bar.reshape(a.shape), b_bar.reshape(b.shape)]
 
 

@@ -39,13 +39,12 @@ nondifferentiable(
     np.heaviside, np.signbit, np.any, np.all, np.isscalar, np.result_type,
     np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
     np.zeros_like, np.ones_like, np.empty_like,
-    np.random.rand, np.random.randn, np.random.normal, np.random.uniform,
     why="piecewise constant, integer-valued, or a constructor that ignores its values")
 
 nondifferentiable(
     np.nanargmax, np.nanargmin, np.argpartition, np.lexsort, np.digitize, np.isin,
     np.unravel_index, np.ravel_multi_index, np.indices, np.diag_indices, np.diag_indices_from,
-    np.tril_indices, np.tril_indices_from, np.triu_indices, np.triu_indices_from, np.tri,
+    np.tril_indices, np.tril_indices_from, np.triu_indices, np.triu_indices_from,
     why="integer-valued: indices or positions")
 
 nondifferentiable(
@@ -55,12 +54,15 @@ nondifferentiable(
     np.spacing, np.finfo, np.iinfo, np.dtype,
     why="boolean-valued, type information, or piecewise constant")
 
+nondifferentiable(np.tri, why="a constructor that ignores its values")
+
 nondifferentiable(
     np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
     np.gcd, np.lcm,
     why="integer operation")
 
 nondifferentiable(
+    np.random.rand, np.random.randn, np.random.normal, np.random.uniform,
     np.random.randint, np.random.choice, np.random.permutation,
     np.random.random, np.random.standard_normal, np.random.seed, np.random.default_rng,
     why="random numbers or a random generator (not a function of the inputs)")

@@ -287,6 +287,18 @@ def fmin_adjoint(out_bar, out, x1, x2):
     return unbroadcast(out_bar * share, x1), unbroadcast(out_bar * (1.0 - share), x2)
 
 
+@adjoint(np.mod)
+def mod_adjoint(out_bar, out, x1, x2):
+    # x1 % x2 == x1 - x2 * floor(x1 / x2): piecewise linear, with jumps where x1 / x2 is an integer
+    return unbroadcast(out_bar, x1), unbroadcast(-out_bar * np.floor_divide(x1, x2), x2)
+
+
+@adjoint(np.fmod)
+def fmod_adjoint(out_bar, out, x1, x2):
+    # fmod(x1, x2) == x1 - x2 * trunc(x1 / x2)
+    return unbroadcast(out_bar, x1), unbroadcast(-out_bar * np.trunc(x1 / x2), x2)
+
+
 @adjoint(np.copysign)
 def copysign_adjoint(out_bar, out, x1, x2):
     return unbroadcast(out_bar * np.sign(x1) * np.copysign(1.0, x2), x1)
@@ -455,7 +467,7 @@ def norm_adjoint(out_bar, out, x, ord=None, axis=None, keepdims=False):
 # Shape and joining
 
 @adjoint(np.reshape)
-def reshape_adjoint(out_bar, out, a, shape=None, order="C"):
+def reshape_adjoint(out_bar, out, a, shape=None, order="C", newshape=None):   # newshape: NumPy 1.x
     return np.reshape(out_bar, np.shape(a), order=order)
 
 

@@ -21,14 +21,7 @@ CASES = all_cases()
 
 # Known chainrule bugs, by (case id, check): each is a strict xfail, so fixing the bug turns
 # the test red until the entry is removed.
-ALIASED_AUGMENTED_ASSIGNMENT = (
-    "`y = x; y += 1.0` on an array mutates x in NumPy, but chainrule rewrites it as "
-    "`y_1 = y + 1.0` and silently differentiates the non-aliasing program")
-KNOWN_BUGS = {
-    ("array_functions.accumulate_through_alias", "finite_differences"):
-        ALIASED_AUGMENTED_ASSIGNMENT,
-    ("array_functions.accumulate_through_alias", "value"): ALIASED_AUGMENTED_ASSIGNMENT,
-}
+KNOWN_BUGS: dict = {}
 
 
 def _params(check):

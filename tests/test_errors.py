@@ -94,3 +94,33 @@ def test_unknown_global_is_reported():
 
     with pytest.raises(TransformError, match="undefined_helper"):
         grad(f)(1.0)
+
+
+def test_in_place_update_of_a_shared_array_is_refused():
+    def f(x):
+        total = x
+        total += 1.0          # NumPy: in place, so x changes too
+        return np.sum(total * x)
+
+    with pytest.raises(TransformError, match=r"in-place update of 'total', which names the "
+                                             r"same array as 'x'") as caught:
+        grad(f)(np.array([1.0, 2.0]))
+    assert "total += 1.0" in str(caught.value) and "copy()" in str(caught.value)
+
+
+def test_in_place_update_of_a_shared_python_number_is_rebinding():
+    def f(x):
+        total = x
+        total += 1.0          # floats are immutable: total is rebound, x unchanged
+        return total * x
+
+    assert grad(f)(2.0) == pytest.approx(5.0)
+
+
+def test_in_place_update_of_an_unshared_array_is_fine():
+    def f(x):
+        y = x * 2.0
+        y += 1.0
+        return np.sum(y * y)
+
+    assert np.allclose(grad(f)(np.array([1.0, 2.0])), 4.0 * (2.0 * np.array([1.0, 2.0]) + 1.0))

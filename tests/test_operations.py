@@ -190,16 +190,8 @@ def test_matmul(function, reference, shapes, rng):
 
 
 DOT_SHAPES = MATMUL_SHAPES + [((), (2, 3)), ((3,), ())]
-ZERO_D_PERTURBED_TO_SCALAR = (
-    "check_grad perturbs a 0-d array argument into a NumPy scalar (x + eps * 1.0 is an "
-    "np.float64), so a function calling an ndarray method on it (a.dot) breaks")
-
-
 def _dot_param(function, shapes):
-    marks = ([pytest.mark.xfail(strict=True, raises=AttributeError,
-                                reason=ZERO_D_PERTURBED_TO_SCALAR)]
-             if function is method_dot and shapes[0] == () else [])
-    return pytest.param(function, shapes, marks=marks,
+    return pytest.param(function, shapes,
                         id=f"{'np.dot' if function is np_dot else 'ndarray.dot'}-"
                            f"{_ids([shapes])[0]}")
 
@@ -362,16 +354,8 @@ MATH_FUNCTIONS = [
 ]
 
 
-LOG_WITH_VARIABLE_BASE = (
-    "math.log(x, base) with a variable base: the rule's `if base is None` is not folded, and "
-    "its two returns (one cotangent vs a pair) become one conditional expression assigned to "
-    "x_bar, so x_bar is a tuple and base gets no gradient")
-
-
 def _math_param(function, primal, domains):
-    marks = ([pytest.mark.xfail(strict=True, reason=LOG_WITH_VARIABLE_BASE)]
-             if function is math_log_base else [])
-    return pytest.param(function, primal, domains, id=function.__name__, marks=marks)
+    return pytest.param(function, primal, domains, id=function.__name__)
 
 
 @pytest.mark.parametrize("kind", [PY, NP])

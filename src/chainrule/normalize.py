@@ -65,6 +65,9 @@ class Normalizer:
         self.current = {p: p for p in self.params}   # user name -> its live SSA name
         self.body: list = []
         self.user_statement = None
+        # SSA name -> the user names whose current value is the same object (plain copies
+        # `a = b` share the object; an in-place `a += ...` on an array would change both).
+        self.shared: dict[str, set[str]] = {}
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -216,7 +219,12 @@ class Normalizer:
     def assign_target(self, target, node) -> None:
         """Assign the (user) expression ``node`` to ``target``."""
         if isinstance(target, gast.Name):
-            self.bind(target.id, self.operation(node))
+            value = self.operation(node)
+            self.bind(target.id, value)
+            if isinstance(value, gast.Name) and value.id in self.shared_names():
+                group = self.shared.setdefault(value.id, {self.user_name_of(value.id)})
+                group.add(target.id)
+                self.shared[self.current[target.id]] = group
             return
         elements = target.elts
         if isinstance(node, (gast.Tuple, gast.List)) and len(node.elts) == len(elements):
@@ -229,6 +237,13 @@ class Normalizer:
             item = make(gast.Subscript, value=clone(whole), slice=const(position),
                         ctx=gast.Load())
             self.assign_target(element, item)
+
+    def shared_names(self) -> set[str]:
+        """SSA names that are the current value of a local name (copies can share them)."""
+        return set(self.current.values())
+
+    def user_name_of(self, ssa_name: str) -> str:
+        return next(user for user, version in self.current.items() if version == ssa_name)
 
     def statement(self, node) -> bool:
         """Normalize one user statement; ``True`` once the function has returned."""
@@ -244,8 +259,13 @@ class Normalizer:
             self.assign_target(node.target, node.value)
         elif isinstance(node, gast.AugAssign):
             current = self.read(node.target.id, node.target)
+            others = self.shared.get(current.id, set()) - {node.target.id}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
+            if others:
+                # On an array this updates the object that `others` also name; the reverse
+                # builder refuses it unless the value is a Python scalar.
+                self.body[-1].chainrule_shared_with = sorted(others)
         elif isinstance(node, gast.Expr):
             if isinstance(node.value, gast.Call):
                 self.emit(make(gast.Expr, value=self.call(node.value)))

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import runtime
 from .activity import Activity, analyse
+from .errors import TransformError
 from .inline import inline
 from .normalize import NormalFunction, assigned_names
 from .operations import (COPY, INDEX, PACK, REFUSED, RULE, Operation, classify, local_name)
@@ -190,6 +191,16 @@ class ReverseBuilder:
         for op in self.operations:
             if op.kind == REFUSED and op.target and self.activity.active(op.target):
                 raise op.problem
+            shared = getattr(op.statement, "chainrule_shared_with", None)
+            if shared and self.kinds.get(op.target) != SCALAR:
+                user = op.statement.user_statement
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: in-place update of "
+                    f"'{user.target.id}', which names the same array as "
+                    f"{', '.join(repr(n) for n in shared)}", construct="in-place update of a "
+                    f"shared array", origin=self.parsed.origin(user),
+                    hint=f"write {user.target.id} = {user.target.id} <op> ... to make a new "
+                         f"array, or copy first ({user.target.id} = {shared[0]}.copy())")
 
         suffix = "grad" if self.mode == "grad" else "value_and_grad"
         generated_name = self.namer.fresh(f"{self.parsed.name.replace('<lambda>', 'lambda')}"

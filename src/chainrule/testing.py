@@ -34,8 +34,11 @@ def _scalar_output(f: Callable, args: list, position: int, value: Any) -> float:
 
 def _numerical_directional(f, args, position, direction, eps) -> float:
     x = args[position]
-    plus = _scalar_output(f, args, position, x + eps * direction)
-    minus = _scalar_output(f, args, position, x - eps * direction)
+    plus, minus = x + eps * direction, x - eps * direction
+    if isinstance(x, np.ndarray):          # keep 0-d arrays arrays (NumPy returns scalars)
+        plus, minus = np.asarray(plus).reshape(x.shape), np.asarray(minus).reshape(x.shape)
+    plus = _scalar_output(f, args, position, plus)
+    minus = _scalar_output(f, args, position, minus)
     return (plus - minus) / (2.0 * eps)
 
 

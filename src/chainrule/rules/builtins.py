@@ -7,7 +7,7 @@ two arguments are rewritten as nested two-argument calls before differentiation.
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import log_of_base, unbroadcast
 from .registry import adjoint
 
 
@@ -19,7 +19,7 @@ def abs_adjoint(out_bar, out, x):
 @adjoint(pow)
 def pow_adjoint(out_bar, out, base, exp):
     return (unbroadcast(out_bar * exp * base ** (exp - 1), base),
-            unbroadcast(out_bar * out * np.log(np.where(base == 0, 1.0, base)), exp))
+            unbroadcast(out_bar * out * log_of_base(base), exp))
 
 
 @adjoint(float)

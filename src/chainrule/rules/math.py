@@ -84,7 +84,7 @@ def expm1_adjoint(out_bar, out, x):
 @adjoint(math.log)
 def log_adjoint(out_bar, out, x, base=None):
     if base is None:
-        return out_bar / x
+        return out_bar / x, None
     return out_bar / (x * math.log(base)), -out_bar * out / (base * math.log(base))
 
 

@@ -2,17 +2,18 @@
 
 A variable is *varied* if its value depends differentiably on a parameter we differentiate
 with respect to, and *useful* if it influences the returned value. Only variables that are both
-(*active*) get adjoint code; everything else runs in the primal sweep only. In the normal form
-every local is assigned once, so one forward and one backward pass settle both sets.
+(*active*) get adjoint code; everything else runs in the primal sweep only. The sets grow
+monotonically, so passes repeat until nothing changes (loop-carried variables need more than
+one).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .operations import COPY, INDEX, PACK, REFUSED, RULE, Operation
+from .operations import COPY, INDEX, ITERATE, PACK, REFUSED, RULE, Operation
 
-FLOWS = {COPY, RULE, INDEX, PACK, REFUSED}   # kinds through which a gradient would flow
+FLOWS = {COPY, RULE, INDEX, PACK, REFUSED, ITERATE}   # kinds a gradient would flow through
 
 
 @dataclass
@@ -25,12 +26,21 @@ class Activity:
 
 
 def analyse(operations: list[Operation], wrt: list[str], result: str | None) -> Activity:
+    flowing = [op for op in operations if op.kind in FLOWS and op.target]
     varied = set(wrt)
-    for op in operations:
-        if op.kind in FLOWS and op.target and any(i in varied for i in op.inputs):
-            varied.add(op.target)
+    changed = True
+    while changed:
+        changed = False
+        for op in flowing:
+            if op.target not in varied and any(i in varied for i in op.inputs):
+                varied.add(op.target)
+                changed = True
     useful = {result} if result else set()
-    for op in reversed(operations):
-        if op.kind in FLOWS and op.target in useful:
-            useful.update(op.inputs)
+    changed = True
+    while changed:
+        changed = False
+        for op in reversed(flowing):
+            if op.target in useful and not useful.issuperset(op.inputs):
+                useful.update(op.inputs)
+                changed = True
     return Activity(varied, useful)

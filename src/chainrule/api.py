@@ -19,7 +19,8 @@ from .fence import check_supported
 from .loader import bind, compile_generated
 from .normalize import NormalFunction, normalize, parameter_names
 from .parsing import parse_function
-from .reverse import CONTAINER, NUMERIC, SCALAR, build_gradient, kind_of_value
+from .generate import build_gradient
+from .kinds import NUMERIC, kind_of_value
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -67,6 +68,10 @@ def _check_differentiable_argument(function_name: str, parameter: str, value: An
     kind = type(value)
     if kind is float or kind is int or kind is bool:
         return
+    if kind is list or kind is tuple:
+        for item in value:
+            _check_differentiable_argument(function_name, parameter, item)
+        return
     if isinstance(value, (np.ndarray, np.generic)):
         dtype_kind = value.dtype.kind
         if dtype_kind in "biuf":
@@ -82,9 +87,16 @@ def _check_differentiable_argument(function_name: str, parameter: str, value: An
 
 
 def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
-    """Give ``gradient`` the shape and floating dtype of ``argument``, never aliasing inputs."""
+    """Give ``gradient`` the shape and floating dtype of ``argument``, never aliasing inputs.
+    A list or tuple argument gets a list or tuple of gradients."""
     if type(argument) is float or type(argument) is int or type(argument) is bool:
         return 0.0 if gradient is None else float(gradient)
+    if type(argument) is list or type(argument) is tuple:
+        parts = gradient if gradient is not None else [None] * len(argument)
+        if len(parts) != len(argument):
+            raise ValueError(f"internal error: gradient of a {len(argument)}-element "
+                             f"{type(argument).__name__} has {len(parts)} elements")
+        return type(argument)(_finish(g, a, arguments) for g, a in zip(parts, argument))
     argument_array = np.asarray(argument)
     dtype = argument_array.dtype if argument_array.dtype.kind == "f" else np.dtype(np.float64)
     if gradient is None:

@@ -13,10 +13,11 @@ from .parsing import ParsedFunction
 
 # Statements and expressions the later stages handle.
 SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr,
-                        gast.Pass, gast.Assert)
+                        gast.Pass, gast.Assert, gast.If, gast.For, gast.While, gast.Break,
+                        gast.Continue)
 SUPPORTED_EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Attribute,
                          gast.Subscript, gast.Name, gast.Constant, gast.Tuple, gast.List,
-                         gast.Slice, gast.keyword, gast.BoolOp)
+                         gast.Slice, gast.keyword, gast.BoolOp, gast.IfExp)
 SUPPORTED_OTHER = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
 # Refused constructs: node type -> (name shown to the user, what to do instead).
@@ -38,15 +39,7 @@ REFUSED = {
     gast.Delete: ("del statement", "leave the name bound"),
     gast.Import: ("import inside the function", "import at module level"),
     gast.ImportFrom: ("import inside the function", "import at module level"),
-    gast.If: ("if statement", "control flow is not supported yet; use np.where for "
-                              "elementwise choices"),
-    gast.For: ("for loop", "loops are not supported yet"),
     gast.AsyncFor: ("async for", "use a plain loop"),
-    gast.While: ("while loop", "loops are not supported yet"),
-    gast.Break: ("break", "loops are not supported yet"),
-    gast.Continue: ("continue", "loops are not supported yet"),
-    gast.IfExp: ("conditional expression (a if c else b)",
-                 "use np.where(c, a, b) for elementwise choices"),
     gast.ListComp: ("list comprehension", "build the list with explicit elements"),
     gast.SetComp: ("set comprehension", "sets are not differentiable containers"),
     gast.DictComp: ("dict comprehension", "dicts are not supported yet"),

@@ -16,7 +16,7 @@ import textwrap
 import types
 from dataclasses import dataclass
 
-from .reverse import Generated
+from .generate import Generated
 
 _counter = itertools.count(1)
 

@@ -17,10 +17,22 @@ The forms that survive, each an ``Assign`` to a single local name unless stated:
 * ``name = <boolean expression>``         ``and``/``or``/``not`` kept whole, never differentiated
 * ``Expr(callee(...))``                   call made for its side effects
 * ``assert <expression>``                 kept whole, never differentiated
+* ``if atom: ... else: ...``              branches end with copies into join names (phi)
+* ``for target in iterable: ...``         ``iterable`` an atom or ``range``/``enumerate``/
+  ``zip``/``reversed`` of atoms; ``loop.chainrule_elements`` says where each target comes from
+* ``while test: ...``                     ``test`` a comparison of atoms, or ``True`` with the
+  test computed first in the body (``loop.chainrule_test``) and a ``break``
+
+Return, break and continue have been lowered to flags first (:mod:`chainrule.lowering`), so
+loops run whole iterations and the function ends with a single ``return atom``. A variable
+assigned in a loop and bound before it is *loop-carried*: it is copied into a header name
+before the loop (``y_1 = y``), the body reads the header, and the body ends by copying its
+last version back (``y_1 = y_3``); ``loop.chainrule_headers`` maps it. Conditional
+expressions (``a if c else b``) become ``if`` statements.
 
 An *atom* is a local name, a constant, or a dotted name rooted at a global or closure variable
-(``np.pi``, ``W``). The function ends with a single ``return atom``. Each statement carries the
-user statement it came from (``stmt.user_statement``) for origins and comments.
+(``np.pi``, ``W``). Each statement carries the user statement it came from
+(``stmt.user_statement``) for origins and comments.
 """
 
 from __future__ import annotations
@@ -31,6 +43,7 @@ from dataclasses import dataclass
 import gast
 
 from .errors import TransformError
+from .lowering import lower_exits
 from .naming import Namer
 from .parsing import ParsedFunction
 from .syntax import assign, clone, const, make, name
@@ -61,9 +74,10 @@ class Normalizer:
         self.parsed = parsed
         self.namer = Namer.for_function(parsed.node)
         self.params = parameter_names(parsed.node)
-        self.local_names = assigned_names(parsed.node) | set(self.params)
+        self.lowered = lower_exits(parsed.node, self.namer)
+        self.local_names = _stored_names(self.lowered) | set(self.params)
         self.current = {p: p for p in self.params}   # user name -> its live SSA name
-        self.body: list = []
+        self.block: list = []                          # where statements are emitted now
         self.user_statement = None
         # SSA name -> the user names whose current value is the same object (plain copies
         # `a = b` share the object; an in-place `a += ...` on an array would change both).
@@ -155,6 +169,8 @@ class Normalizer:
                         ctx=gast.Load())
         if isinstance(node, (gast.Tuple, gast.List)):
             return type(node)(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+        if isinstance(node, gast.IfExp):
+            return self.conditional_expression(node)
         raise TransformError(
             f"cannot differentiate {self.parsed.name}: {type(node).__name__} expression is not "
             f"supported", construct=type(node).__name__, origin=self.parsed.origin(node))
@@ -206,7 +222,177 @@ class Normalizer:
     def emit(self, statement) -> None:
         statement.user_statement = self.user_statement
         gast.copy_location(statement, self.user_statement)
-        self.body.append(statement)
+        self.block.append(statement)
+
+    def nested(self, statements: list, current: dict) -> tuple[list, dict]:
+        """Normalize ``statements`` into a block of their own, starting from the SSA map
+        ``current``; returns the block and the map at its end."""
+        outer_block, outer_current, outer_user = self.block, self.current, self.user_statement
+        self.block, self.current = [], dict(current)
+        try:
+            for statement in statements:
+                self.statement(statement)
+            return self.block, self.current
+        finally:
+            self.block, self.current, self.user_statement = outer_block, outer_current, outer_user
+
+    def copy(self, target: str, source: str, into: list, at) -> None:
+        statement = assign(target, name(source))
+        statement.user_statement = at
+        gast.copy_location(statement, at)
+        into.append(statement)
+
+    # -- control flow -----------------------------------------------------------------------
+
+    def condition(self, node):
+        """An if/while test: a comparison or boolean expression of atoms stays whole (pure,
+        so the reverse sweep can evaluate it again); anything else becomes an atom."""
+        test = self.operation(node)
+        if isinstance(test, (gast.Compare, gast.Name, gast.Constant)) or getattr(
+                test, "chainrule_opaque", False):
+            return test
+        temporary = self.namer.temporary()
+        self.emit(assign(temporary, test))
+        return _normalized(name(temporary))
+
+    def if_statement(self, node) -> None:
+        test = self.condition(node.test)
+        at = self.user_statement
+        before = dict(self.current)
+        body, after_body = self.nested(node.body, before)
+        orelse, after_orelse = self.nested(node.orelse, before)
+        self.user_statement = at
+        for variable in sorted(set(after_body) | set(after_orelse)):
+            in_body, in_orelse = after_body.get(variable), after_orelse.get(variable)
+            if in_body == in_orelse:
+                self.current[variable] = in_body
+                continue
+            joined = self.namer.version(variable)          # phi: one name after the if
+            for version, block in ((in_body, body), (in_orelse, orelse)):
+                if version is not None and not _rename_last_definition(block, version, joined):
+                    self.copy(joined, version, block, at)
+            self.current[variable] = joined
+        statement = make(gast.If, test=test, body=body or [make(gast.Pass)], orelse=orelse)
+        self.emit(statement)
+
+    def conditional_expression(self, node):
+        """``a if c else b`` as an if statement assigning a temporary in each branch."""
+        test = self.atom(node.test)
+        temporary = self.namer.temporary()
+        self.local_names.add(temporary)
+        branches = [assign(temporary, node.body), assign(temporary, node.orelse)]
+        for branch in branches:
+            gast.copy_location(branch, node)
+        outer = self.user_statement
+        self.if_statement(gast.copy_location(
+            make(gast.If, test=test, body=branches[:1], orelse=branches[1:]), node))
+        self.user_statement = outer
+        return _normalized(name(self.current[temporary]))
+
+    def loop_headers(self, node, at) -> dict[str, str]:
+        """Header names of the loop-carried variables, initialized before the loop."""
+        assigned = _stored_names(node.body) | _stored_names([node.target] if isinstance(
+            node, gast.For) else [])
+        headers = {}
+        for variable in sorted(assigned):
+            if variable in self.current:
+                header = self.namer.version(variable)
+                self.copy(header, self.current[variable], self.block, at)
+                headers[variable] = header
+                self.current[variable] = header
+        return headers
+
+    def close_loop(self, loop, body: list, after_body: dict, headers: dict, at) -> None:
+        for variable, header in headers.items():
+            if after_body.get(variable, header) != header:
+                self.copy(header, after_body[variable], body, at)   # back for the next turn
+        for variable, version in after_body.items():
+            self.current[variable] = headers.get(variable, version)
+        loop.chainrule_headers = headers
+        loop.chainrule_exit_flags = [self.current[f] for f in getattr(
+            loop.chainrule_user, "chainrule_exit_flags", [])]
+        loop.body = body or [make(gast.Pass)]
+        self.emit(loop)
+
+    def for_statement(self, node) -> None:
+        at = self.user_statement
+        iterable, sources = self.loop_iterable(node)
+        headers = self.loop_headers(node, at)
+        before = dict(self.current)
+        targets = node.target.elts if len(sources) > 1 else [node.target]
+        loop_targets, elements, unpacking = [], [], []
+        for target, source in zip(targets, sources):
+            if isinstance(target, gast.Name):
+                version = self.namer.version(target.id) if target.id in before or \
+                    target.id in self.params else target.id
+                before[target.id] = version
+            else:
+                version = self.namer.temporary()           # unpacked at the start of the body
+                unpacking.append(gast.copy_location(make(
+                    gast.Assign, targets=[target], value=_normalized(name(version))), node))
+            self.namer.reserve(version)
+            loop_targets.append(name(version, store=True))
+            elements.append((version, source))
+        body, after_body = self.nested(unpacking + node.body, before)
+        self.user_statement = at
+        loop = make(gast.For, target=loop_targets[0] if len(loop_targets) == 1 else make(
+            gast.Tuple, elts=loop_targets, ctx=gast.Store()), iter=iterable, body=[],
+            orelse=[])
+        loop.chainrule_user = node
+        loop.chainrule_elements = elements
+        self.close_loop(loop, body, after_body, headers, at)
+
+    def loop_iterable(self, node):
+        """The loop header's iterable (atoms) and, per target, the sequence it indexes:
+        ``None`` for a counter (range, enumerate's index), else ``(atom, reversed?)``."""
+        iterable = node.iter
+        if isinstance(iterable, gast.Call) and not iterable.keywords:
+            func, args = iterable.func, iterable.args
+            if self.is_builtin(func, ("range",)):
+                return make(gast.Call, func=func, args=[self.atom(a) for a in args],
+                            keywords=[]), [None]
+            tuple_target = isinstance(node.target, (gast.Tuple, gast.List))
+            if self.is_builtin(func, ("enumerate",)) and tuple_target and \
+                    len(node.target.elts) == 2 and len(args) in (1, 2):
+                atoms = [self.atom(a) for a in args]
+                return make(gast.Call, func=func, args=atoms, keywords=[]), [
+                    None, (atoms[0], False)]
+            if self.is_builtin(func, ("zip",)) and tuple_target and \
+                    len(node.target.elts) == len(args):
+                atoms = [self.atom(a) for a in args]
+                return make(gast.Call, func=func, args=atoms, keywords=[]), [
+                    (a, False) for a in atoms]
+            if self.is_builtin(func, ("reversed",)) and len(args) == 1:
+                atom = self.atom(args[0])
+                return make(gast.Call, func=func, args=[atom], keywords=[]), [(atom, True)]
+        atom = self.atom(iterable)
+        return atom, [(atom, False)]
+
+    def while_statement(self, node) -> None:
+        at = self.user_statement
+        headers = self.loop_headers(node, at)
+        test_block, after_test = self.nested([], self.current)
+        outer_block, outer_current = self.block, self.current
+        self.block, self.current = test_block, after_test
+        test = self.condition(node.test)
+        test_block, test_current = self.block, self.current
+        self.block, self.current = outer_block, outer_current
+        if test_block:
+            # The test needs statements of its own: `while True:` and leave when it fails.
+            leave = make(gast.If, test=make(gast.UnaryOp, op=gast.Not(), operand=test),
+                         body=[make(gast.Break)], orelse=[])
+            test_block.append(gast.copy_location(leave, at))
+            for statement in test_block:
+                statement.user_statement = at
+            header_test = const(True)
+        else:
+            header_test = test
+        body, after_body = self.nested(node.body, test_current)
+        self.user_statement = at
+        loop = make(gast.While, test=header_test, body=[], orelse=[])
+        loop.chainrule_user = node
+        loop.chainrule_test = test_block
+        self.close_loop(loop, body, after_body, headers, at)
 
     def bind(self, identifier: str, value) -> None:
         """Assign ``value`` (already normalized) to a new version of ``identifier``."""
@@ -265,12 +451,18 @@ class Normalizer:
             if others:
                 # On an array this updates the object that `others` also name; the reverse
                 # builder refuses it unless the value is a Python scalar.
-                self.body[-1].chainrule_shared_with = sorted(others)
+                self.block[-1].chainrule_shared_with = sorted(others)
         elif isinstance(node, gast.Expr):
             if isinstance(node.value, gast.Call):
                 self.emit(make(gast.Expr, value=self.call(node.value)))
             elif not isinstance(node.value, gast.Constant):
                 self.atom(node.value)
+        elif isinstance(node, gast.If):
+            self.if_statement(node)
+        elif isinstance(node, gast.For):
+            self.for_statement(node)
+        elif isinstance(node, gast.While):
+            self.while_statement(node)
         elif isinstance(node, gast.Assert):
             self.emit(make(gast.Assert, test=self.opaque(node.test),
                            msg=node.msg and self.opaque(node.msg)))
@@ -288,7 +480,7 @@ class Normalizer:
     def run(self) -> NormalFunction:
         self.result = None
         return_statement = None
-        for statement in self.parsed.node.body:
+        for statement in self.lowered:
             if self.statement(statement):
                 return_statement = statement
                 break
@@ -297,8 +489,30 @@ class Normalizer:
                 f"cannot differentiate {self.parsed.name}: it has no return statement",
                 construct="missing return", hint="return the value to differentiate",
                 origin=self.parsed.origin(self.parsed.node))
-        return NormalFunction(self.parsed, self.params, self.body, self.result,
+        return NormalFunction(self.parsed, self.params, self.block, self.result,
                               return_statement, self.namer)
+
+
+def _rename_last_definition(block: list, version: str, joined: str) -> bool:
+    """Let the statement of ``block`` that defines ``version`` define ``joined`` instead,
+    when nothing else in the block reads ``version`` (saves a copy into the join name)."""
+    definitions = [s for s in block if isinstance(s, gast.Assign)
+                   and s.targets[0].id == version]
+    if len(definitions) != 1 or version in _loaded_names(block) or \
+            version in _stored_names([s for s in block if s is not definitions[0]]):
+        return False
+    definitions[0].targets[0].id = joined
+    return True
+
+
+def _loaded_names(statements: list) -> set[str]:
+    return {n.id for s in statements for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _stored_names(statements: list) -> set[str]:
+    return {n.id for s in statements for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _normalized(atom):

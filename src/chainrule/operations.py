@@ -37,8 +37,8 @@ CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "
 # Array methods whose extra positional arguments form one tuple (x.reshape(2, 3)).
 PACKED_METHODS = {"reshape": "shape", "transpose": "axes"}
 
-COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED = (
-    "copy", "constant", "rule", "index", "pack", "nondiff", "refused")
+COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED, ITERATE = (
+    "copy", "constant", "rule", "index", "pack", "nondiff", "refused", "iterate")
 
 
 @dataclass
@@ -217,6 +217,34 @@ def _root(node):
     return node
 
 
-def classify(function: NormalFunction, locals_: set[str]) -> list[Operation]:
+def simple_statements(statements: list):
+    """Every statement that is not a block, at any depth, in program order (a loop's
+    element assignments come first in its body; a while loop's test before its body)."""
+    for statement in statements:
+        if isinstance(statement, gast.If):
+            yield from simple_statements(statement.body)
+            yield from simple_statements(statement.orelse)
+        elif isinstance(statement, (gast.For, gast.While)):
+            yield statement                          # stands for its element assignments
+            yield from simple_statements(getattr(statement, "chainrule_test", []))
+            yield from simple_statements(statement.body)
+        else:
+            yield statement
+
+
+def classify(function: NormalFunction, locals_: set[str]) -> dict[int, list[Operation]]:
+    """Operations of every statement, keyed by ``id(statement)`` (a ``for`` loop has one
+    operation per target that takes elements from a sequence)."""
     classifier = Classifier(function, locals_)
-    return [classifier.classify(statement) for statement in function.body]
+    operations = {}
+    for statement in simple_statements(function.body):
+        if isinstance(statement, gast.For):
+            operations[id(statement)] = [
+                Operation(statement, version, ITERATE, classifier.names([source[0]]),
+                          arguments={"sequence": source[0], "reversed": source[1]})
+                for version, source in statement.chainrule_elements if source is not None]
+        elif isinstance(statement, gast.While):
+            operations[id(statement)] = []
+        else:
+            operations[id(statement)] = [classifier.classify(statement)]
+    return operations

@@ -1,268 +1,296 @@
-"""The chain rule: a primal sweep, then adjoint statements in reverse.
-
-Input: a function in normal form (one operation per statement, every local assigned once).
-Output: the source of the gradient function, plus the helper objects it needs.
+"""The chain rule: adjoint statements in reverse, for straight-line code, branches and loops.
 
 * Only active statements (see :mod:`chainrule.activity`) get adjoint code.
 * The adjoint of ``x`` is ``x_bar``; the seed is ``out_bar``. A first contribution is an
   assignment (or, when it is just another adjoint, no statement at all: the name is reused);
   later ones are ``x_bar = x_bar + ...``, never ``+=`` (an adjoint may alias another array).
-* Because every local is assigned once, the reverse sweep reads earlier values directly:
-  straight-line code saves nothing.
-* ``unbroadcast`` stays only where an operand's shape may differ from the result's: argument
-  kinds (Python scalar or not) are known when the gradient is specialized for a call.
+* Every local is assigned once outside loops, so straight-line code and branches read earlier
+  values directly and save nothing. After an ``if``, adjoints that differ between the branches
+  are brought to one name (a zero where a branch contributed nothing).
+* A loop's reverse runs its iterations backwards (``for k in reversed(range(n))``). What it
+  needs from the primal is decided after its adjoint code is written (*to-be-recorded*): the
+  values it reads that the loop overwrites, one stack each, pushed once per iteration and
+  popped at the start of each reverse iteration. Loop-invariant values are read directly.
+  Adjoints that live across iterations (loop-carried and outer variables) stay in their own
+  name for the whole loop.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-import operator
-import types
+import contextlib
 from dataclasses import dataclass, field
 
 import gast
-import numpy as np
 
 from . import runtime
-from .activity import Activity, analyse
-from .errors import TransformError
+from .activity import Activity
 from .inline import inline
-from .normalize import NormalFunction, assigned_names
-from .operations import (COPY, INDEX, PACK, REFUSED, RULE, Operation, classify, local_name)
-from .parsing import resolve_dotted, resolve_global
-from .syntax import const, make, name, render, to_source
-
-SCALAR, NUMERIC, CONTAINER, UNKNOWN = "scalar", "numeric", "container", "unknown"
-
-_SCALAR_PRESERVING = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-                      operator.neg, operator.pos, operator.mod, abs, float, min, max, pow}
+from .kinds import NUMERIC, SCALAR, Kinds
+from .operations import COPY, INDEX, ITERATE, PACK, RULE, Operation, local_name
+from .syntax import assign, clone, const, make, name
 
 
 @dataclass
-class Generated:
-    name: str                                  # e.g. "f_grad"
-    source: str                                # the generated function definition
-    helpers: dict[str, object] = field(default_factory=dict)   # closure name -> object
+class LoopPlan:
+    """What the primal sweep must record for one loop's reverse."""
+    count: str                              # name holding the number of iterations
+    counted: bool                           # counted per iteration (else taken from a len)
+    saved_at_start: dict[str, str] = field(default_factory=dict)   # header -> its stack
+    saved_at_end: dict[str, str] = field(default_factory=dict)     # value -> its stack
+    preset: list[str] = field(default_factory=list)   # saved names bound only conditionally
 
 
-def kind_of_value(value) -> str:
-    """The kind of an argument value, used to specialize generated code."""
-    kind = type(value)
-    if kind is float or kind is int or kind is bool:
-        return SCALAR
-    if kind is tuple or kind is list:
-        return CONTAINER
-    return NUMERIC
+class ReverseSweep:
+    def __init__(self, builder, operations: dict, activity: Activity, kinds: Kinds):
+        self.builder = builder                 # naming, helpers, comments
+        self.namer = builder.namer
+        self.locals = builder.locals
+        self.operations = operations
+        self.activity = activity
+        self.kinds = kinds
+        self.adjoints: dict[str, str | None] = {}
+        self.materialized: set[str] = set()     # variables whose adjoint lives across turns
+        self.mutable: set[str] = set()          # adjoint names reassigned in later turns
+        self.plans: dict[int, LoopPlan] = {}
+        self.out: list = []
+        self.occurrences = _occurrences(builder.function.body, operations,
+                                        builder.function.params)
 
+    # -- output -----------------------------------------------------------------------------
 
-class ReverseBuilder:
-    def __init__(self, function: NormalFunction, wrt: list[str], kinds: dict[str, str],
-                 mode: str):
-        self.function = function
-        self.parsed = function.parsed
-        self.namer = copy.deepcopy(function.namer)   # each specialization names afresh
-        self.wrt = wrt
-        self.mode = mode                    # "grad" or "value_and_grad"
-        self.locals = assigned_names(self.parsed.node) | set(function.params) | {
-            n.id for s in function.body for n in gast.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        self.kinds = dict(kinds)
-        self.adjoints: dict[str, str] = {}  # variable -> name holding its adjoint now
-        self.helpers: dict[str, object] = {}
-        self.lines: list = []               # gast statements and raw source lines
-        self._comment_for = None
-        self._pending_comment: str | None = None
-
-    # -- helpers handed to the generated code -----------------------------------------------
-
-    def helper(self, preferred: str, value) -> str:
-        """The name under which the generated code reaches ``value`` (via the closure)."""
-        for existing, obj in self.helpers.items():
-            if obj is value:
-                return existing
-        identifier = preferred
-        if identifier in self.namer.taken:
-            shared = (identifier not in self.locals and
-                      resolve_global(self.parsed, identifier) is value)
-            if not shared:
-                identifier = self.namer.fresh(preferred)
-        self.namer.reserve(identifier)
-        self.helpers[identifier] = value
-        return identifier
-
-    # -- kinds ------------------------------------------------------------------------------
-
-    def atom_kind(self, atom) -> str:
-        if isinstance(atom, gast.Constant):
-            value = atom.value
-            return SCALAR if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                else UNKNOWN
-        if isinstance(atom, gast.Name) and atom.id in self.locals:
-            return self.kinds.get(atom.id, UNKNOWN)
-        if isinstance(atom, gast.Attribute) and isinstance(
-                resolve_dotted(self.parsed, atom.value, self.locals), types.ModuleType):
-            # A module constant such as np.pi or math.e.
-            value = resolve_dotted(self.parsed, atom, self.locals)
-            if type(value) is float or type(value) is int:
-                return SCALAR
-        return UNKNOWN
-
-    def infer_kind(self, op: Operation) -> str:
-        value = op.statement.value
-        if op.kind == COPY:
-            return self.kinds.get(op.inputs[0], UNKNOWN)
-        if isinstance(value, gast.Constant):
-            return self.atom_kind(value)
-        if op.kind == PACK:
-            return CONTAINER
-        if op.kind != RULE:
-            return UNKNOWN
-        atoms = list(op.arguments.values())
-        operand_kinds = {self.atom_kind(a) for a in atoms
-                         if not (isinstance(a, gast.Constant) and not
-                                 isinstance(a.value, (int, float)))}
-        callee = op.callee
-        if getattr(callee, "__module__", None) == "math" or callee is math.__dict__.get(
-                getattr(callee, "__name__", ""), None):
-            return SCALAR if operand_kinds <= {SCALAR} else UNKNOWN
-        if callee in _SCALAR_PRESERVING:
-            if operand_kinds <= {SCALAR}:
-                return SCALAR
-            return NUMERIC if operand_kinds <= {SCALAR, NUMERIC} else UNKNOWN
-        if callee is operator.matmul or isinstance(callee, np.ufunc):
-            return NUMERIC
-        return UNKNOWN
-
-    # -- emission ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def into(self, block: list):
+        outer = self.out
+        self.out = block
+        with self.builder.comment_scope():
+            yield block
+        self.out = outer
 
     def emit(self, item) -> None:
-        """Append a statement (gast node) or a raw line of source."""
-        if self._pending_comment:
-            self.lines.append(self._pending_comment)
-            self._pending_comment = None
-        self.lines.append(item)
+        self.builder.emit_into(self.out, item)
 
-    def comment(self, statement) -> None:
-        """Head the next emitted line with ``# line N: <user statement>`` (once per group; a
-        statement that produces no code gets no comment)."""
-        user = getattr(statement, "user_statement", None)
-        if user is None or user is self._comment_for:
-            return
-        self._comment_for = user
-        origin = self.parsed.origin(user)
-        text = self.parsed.source_map.statement_text(user)
-        self._pending_comment = f"# line {origin.lineno}: {text}" if origin else None
+    # -- adjoints ---------------------------------------------------------------------------
 
-    def emit_statement(self, node) -> None:
-        self.emit(node)
+    def active(self, variable: str | None) -> bool:
+        return bool(variable) and variable in self.locals and self.activity.active(variable)
 
-    def contribute(self, variable: str, expression) -> None:
+    def zero(self, variable: str):
+        if self.kinds.get(variable) == SCALAR:
+            return const(0.0)
+        return make(gast.Call, func=name(self.builder.helper("zero_cotangent",
+                                                            runtime.zero_cotangent)),
+                    args=[name(variable)], keywords=[])
+
+    def contribute(self, variable: str | None, expression) -> None:
         """Add ``expression`` to the adjoint of ``variable``."""
-        if variable not in self.locals or not self.activity.active(variable):
+        if not self.active(variable):
             return
         current = self.adjoints.get(variable)
-        if current is None and isinstance(expression, gast.Name):
-            self.adjoints[variable] = expression.id        # reuse, no copy needed
-            return
         own = self.namer.adjoint(variable)
-        if current is not None:
-            if self.kinds.get(variable) in (SCALAR, NUMERIC):
-                expression = make(gast.BinOp, left=name(current), op=gast.Add(),
-                                  right=expression)
-            else:
-                accumulate = self.helper("accumulate", runtime.accumulate)
-                expression = make(gast.Call, func=name(accumulate),
-                                  args=[name(current), expression], keywords=[])
-        self.emit_statement(make(gast.Assign, targets=[name(own, store=True)],
-                                 value=expression))
+        if current is None:
+            if isinstance(expression, gast.Name) and variable not in self.materialized \
+                    and expression.id not in self.mutable:
+                self.adjoints[variable] = expression.id        # reuse, no copy needed
+                return
+        elif self.kinds.get(variable) in (SCALAR, NUMERIC):
+            expression = make(gast.BinOp, left=name(current), op=gast.Add(), right=expression)
+        else:
+            accumulate = self.builder.helper("accumulate", runtime.accumulate)
+            expression = make(gast.Call, func=name(accumulate),
+                              args=[name(current), expression], keywords=[])
+        self.emit(assign(own, expression))
         self.adjoints[variable] = own
 
-    # -- the sweeps -------------------------------------------------------------------------
-
-    def build(self) -> Generated:
-        function = self.function
-        self.operations = classify(function, self.locals)
-        for op in self.operations:
-            if op.target:
-                self.kinds[op.target] = self.infer_kind(op)
-        result = local_name(function.result, self.locals)
-        self.activity: Activity = analyse(self.operations, self.wrt, result)
-        for op in self.operations:
-            if op.kind == REFUSED and op.target and self.activity.active(op.target):
-                raise op.problem
-            shared = getattr(op.statement, "chainrule_shared_with", None)
-            if shared and self.kinds.get(op.target) != SCALAR:
-                user = op.statement.user_statement
-                raise TransformError(
-                    f"cannot differentiate {self.parsed.name}: in-place update of "
-                    f"'{user.target.id}', which names the same array as "
-                    f"{', '.join(repr(n) for n in shared)}", construct="in-place update of a "
-                    f"shared array", origin=self.parsed.origin(user),
-                    hint=f"write {user.target.id} = {user.target.id} <op> ... to make a new "
-                         f"array, or copy first ({user.target.id} = {shared[0]}.copy())")
-
-        suffix = "grad" if self.mode == "grad" else "value_and_grad"
-        generated_name = self.namer.fresh(f"{self.parsed.name.replace('<lambda>', 'lambda')}"
-                                          f"_{suffix}")
-        header = f"def {generated_name}({self.signature()}):"
-
-        for statement in function.body:
-            self.comment(statement)
-            self.emit_statement(statement)
-        self._comment_for = None
-        returned = to_source(function.result)
-        out = returned if result else None
-        if result is None:
-            out = self.namer.fresh("out")
-            self.emit(f"{out} = {returned}")
-        seed = self.namer.fresh("out_bar")
-        if self.mode in ("grad", "value_and_grad"):
-            scalar_seed = self.helper("scalar_seed", runtime.scalar_seed)
-            self.emit(f"{seed} = {scalar_seed}({out}, {self.parsed.name!r})")
-        if result and self.activity.active(result):
-            self.adjoints[result] = seed
-            self.emit("# reverse sweep: the chain rule, last statement first")
-            for op in reversed(self.operations):
-                self.reverse(op)
-        gradients = [self.adjoints.get(p, "None") for p in self.wrt]
-        grads_text = ", ".join(gradients) if len(gradients) != 1 else gradients[0]
-        if self.mode == "grad":
-            self.emit(f"return {grads_text}")
+    def consume(self, variable: str) -> None:
+        """The definition of ``variable`` has been differentiated: earlier values of it
+        (loop-carried ones) start from no adjoint."""
+        if variable in self.materialized:
+            self.adjoints[variable] = None
         else:
-            self.emit(f"return {out}, {'(' + grads_text + ')' if len(gradients) > 1 else grads_text}")
-        body = "\n".join("    " + line for line in render(self.lines).splitlines())
-        source = f"{header}\n{body}\n"
-        return Generated(generated_name, source, self.helpers)
+            self.adjoints.pop(variable, None)
 
-    def signature(self) -> str:
-        # Every parameter positional: the wrapper binds the call (defaults included) and
-        # passes all arguments in order.
-        return ", ".join(self.function.params)
+    def settle(self, variable: str, into: list) -> None:
+        """Make the adjoint of a materialized variable sit in its own name at the end of
+        ``into`` (a branch or a loop body)."""
+        own = self.namer.adjoint(variable)
+        current = self.adjoints.get(variable)
+        if current != own:
+            self.builder.emit_into(into, assign(own, name(current) if current
+                                               else self.zero(variable)))
+        self.adjoints[variable] = own
 
-    def reverse(self, op: Operation) -> None:
+    # -- blocks -----------------------------------------------------------------------------
+
+    def block(self, statements: list) -> None:
+        for statement in reversed(statements):
+            if isinstance(statement, gast.If):
+                self.branch(statement)
+            elif isinstance(statement, (gast.For, gast.While)):
+                self.loop(statement)
+            elif isinstance(statement, gast.Assign):
+                for op in self.operations[id(statement)]:
+                    self.operation(op)
+
+    def branch(self, node: gast.If) -> None:
+        before = dict(self.adjoints)
+        states, blocks = [], []
+        for statements in (node.body, node.orelse):
+            self.adjoints = dict(before)
+            with self.into([]) as block:
+                self.block(statements)
+            states.append(self.adjoints)
+            blocks.append(block)
+        merged = {}
+        for variable in set(states[0]) | set(states[1]):
+            first, second = states[0].get(variable), states[1].get(variable)
+            if first == second:
+                merged[variable] = first
+                continue
+            for state, block in zip(states, blocks):
+                self.adjoints = state
+                self.settle(variable, block)
+            merged[variable] = self.namer.adjoint(variable)
+        self.adjoints = merged
+        body, orelse = blocks
+        if any(not isinstance(item, str) for item in body + orelse):
+            self.builder.comment(node)
+            self.emit(make(gast.If, test=clone(node.test), body=body or [make(gast.Pass)],
+                           orelse=orelse))
+
+    def loop(self, node) -> None:
+        carried = [v for v in sorted(self.occurrences.crossing(node)) if self.active(v)]
+        newly = [v for v in carried if v not in self.materialized]
+        self.builder.comment(node)
+        for variable in newly:
+            self.settle(variable, self.out)
+            self.materialized.add(variable)
+            self.mutable.add(self.namer.adjoint(variable))
+        index = self.namer.fresh("k")
+        with self.into([]) as body:
+            self.block(node.body)
+            self.block(getattr(node, "chainrule_test", []))
+            for op in self.operations[id(node)]:
+                self.operation(op, index)
+            for variable in carried:
+                self.settle(variable, body)
+        for variable in newly:
+            self.materialized.discard(variable)
+            self.mutable.discard(self.namer.adjoint(variable))
+        if not any(not isinstance(item, str) for item in body):
+            return                                   # nothing to differentiate in the loop
+        plan = self.plan(node, body)
+        pops = [assign(variable, make(gast.Call, func=make(
+            gast.Attribute, value=name(stack), attr="pop", ctx=gast.Load()), args=[],
+            keywords=[])) for variable, stack in {**plan.saved_at_start,
+                                                  **plan.saved_at_end}.items()]
+        uses_index = any(isinstance(n, gast.Name) and n.id == index
+                         for item in body if not isinstance(item, str)
+                         for n in gast.walk(item))
+        count = name(plan.count)
+        iterations = make(gast.Call, func=name(self.builder.helper("range", range)),
+                          args=[count], keywords=[])
+        if uses_index:
+            iterations = make(gast.Call, func=name(self.builder.helper("reversed", reversed)),
+                              args=[iterations], keywords=[])
+        reverse = make(gast.For, target=name(index if uses_index else "_", store=True),
+                       iter=iterations, body=pops + body, orelse=[])
+        reverse.chainrule_external_reads = (_reads(pops + body) - set(plan.saved_at_start)
+                                            - set(plan.saved_at_end)) | {plan.count}
+        self.emit(reverse)
+
+    def plan(self, node, body: list) -> LoopPlan:
+        """Decide what the primal must record for this loop (to-be-recorded analysis)."""
+        assigned = _assigned_in(node)
+        for inner in gast.walk(node):                    # what the primal adds for inner loops
+            inner_plan = self.plans.get(id(inner)) if inner is not node else None
+            if inner_plan:
+                assigned |= {inner_plan.count, *inner_plan.preset}
+        needed = sorted(_reads(body) & assigned)
+        counted = isinstance(node, gast.While) or bool(node.chainrule_exit_flags)
+        plan = LoopPlan(self.namer.fresh("iterations" if counted else "length"), counted)
+        headers = set(node.chainrule_headers.values())
+        unconditional = _assigned_directly(node)
+        for variable in needed:
+            stack = self.namer.fresh(f"{variable}_stack")
+            if variable in headers:
+                plan.saved_at_start[variable] = stack
+            else:
+                plan.saved_at_end[variable] = stack
+                if variable not in unconditional:
+                    plan.preset.append(variable)
+        self.plans[id(node)] = plan
+        return plan
+
+    # -- one statement ----------------------------------------------------------------------
+
+    def operation(self, op: Operation, index: str | None = None) -> None:
         target = op.target
-        if target is None or not self.activity.active(target) or target not in self.adjoints:
+        if not self.active(target):
             return
-        adjoint = self.adjoints[target]
-        self.comment(op.statement)
-        value = op.statement.value
+        adjoint = self.adjoints.get(target)
+        if adjoint is None:
+            self.consume(target)
+            return
+        self.builder.comment(op.statement)
+        value = getattr(op.statement, "value", None)
         if op.kind == COPY:
             self.contribute(op.inputs[0], name(adjoint))
         elif op.kind == PACK:
             for position, element in enumerate(value.elts):
-                variable = local_name(element, self.locals)
-                if variable:
-                    self.contribute(variable, make(gast.Subscript, value=name(adjoint),
-                                                   slice=const(position), ctx=gast.Load()))
+                self.contribute(local_name(element, self.locals), make(
+                    gast.Subscript, value=name(adjoint), slice=const(position),
+                    ctx=gast.Load()))
         elif op.kind == INDEX:
-            index_adjoint = self.helper("index_adjoint", runtime.index_adjoint)
-            self.contribute(op.inputs[0], make(
-                gast.Call, func=name(index_adjoint),
-                args=[name(adjoint), value.value, self.index_expression(value.slice)],
-                keywords=[]))
+            self.contribute(op.inputs[0], self.call_helper(
+                "index_adjoint", runtime.index_adjoint,
+                [name(adjoint), value.value, self.index_expression(value.slice)]))
+        elif op.kind == ITERATE:
+            position = name(index)
+            if op.arguments["reversed"]:
+                position = make(gast.BinOp, left=const(-1), op=gast.Sub(), right=name(index))
+            sequence = op.arguments["sequence"]
+            self.contribute(local_name(sequence, self.locals), self.call_helper(
+                "index_adjoint", runtime.index_adjoint, [name(adjoint), sequence, position]))
         elif op.kind == RULE:
-            self.reverse_rule(op, adjoint)
+            self.rule(op, adjoint)
+        self.consume(target)
+
+    def call_helper(self, preferred: str, function, args: list):
+        return make(gast.Call, func=name(self.builder.helper(preferred, function)), args=args,
+                    keywords=[])
+
+    def index_expression(self, index):
+        """An index as an ordinary expression (slices become ``slice(...)`` calls)."""
+        if isinstance(index, gast.Slice):
+            parts = [index.lower, index.upper, index.step]
+            return self.call_helper("slice", slice, [p if p is not None else const(None)
+                                                     for p in parts])
+        if isinstance(index, gast.Tuple):
+            return make(gast.Tuple, elts=[self.index_expression(e) for e in index.elts],
+                        ctx=gast.Load())
+        return index
+
+    def rule(self, op: Operation, adjoint: str) -> None:
+        wanted = {parameter for parameter, atom in op.arguments.items()
+                  if self.active(local_name(atom, self.locals))}
+        if not wanted:
+            return
+
+        def elide(parameter: str) -> bool:
+            others = [atom for other, atom in op.arguments.items() if other != parameter]
+            return all(self.kinds.atom(atom) == SCALAR or (
+                isinstance(atom, gast.Constant) and not isinstance(atom.value, (int, float)))
+                for atom in others)
+
+        inlined = inline(op.rule, op.arguments, adjoint, name(op.target), wanted,
+                         self.namer.fresh, self.builder.helper, elide)
+        self.name_cotangents_after_variables(op, inlined)
+        for statement in inlined.statements:
+            self.emit(statement)
+        for parameter in op.rule.params:
+            if parameter in inlined.cotangents:
+                self.contribute(local_name(op.arguments[parameter], self.locals),
+                                inlined.cotangents[parameter])
 
     def name_cotangents_after_variables(self, op: Operation, inlined) -> None:
         """A rule local that is returned as the first cotangent of a variable takes the
@@ -276,7 +304,8 @@ class ReverseBuilder:
         for parameter, cotangent in inlined.cotangents.items():
             variable = local_name(op.arguments[parameter], self.locals)
             if (isinstance(cotangent, gast.Name) and assigned_once.get(cotangent.id)
-                    and variable not in self.adjoints and cotangent.id not in renames):
+                    and self.adjoints.get(variable) is None
+                    and variable not in self.materialized and cotangent.id not in renames):
                 renames[cotangent.id] = self.namer.adjoint(variable)
         if not renames:
             return
@@ -285,43 +314,94 @@ class ReverseBuilder:
                 if isinstance(inner, gast.Name) and inner.id in renames:
                     inner.id = renames[inner.id]
 
-    def index_expression(self, index):
-        """An index as an ordinary expression (slices become ``slice(...)`` calls)."""
-        if isinstance(index, gast.Slice):
-            parts = [index.lower, index.upper, index.step]
-            return make(gast.Call, func=name(self.helper("slice", slice)),
-                        args=[p if p is not None else const(None) for p in parts], keywords=[])
-        if isinstance(index, gast.Tuple):
-            return make(gast.Tuple, elts=[self.index_expression(e) for e in index.elts],
-                        ctx=gast.Load())
-        return index
 
-    def reverse_rule(self, op: Operation, adjoint: str) -> None:
-        wanted = {parameter for parameter, atom in op.arguments.items()
-                  if (variable := local_name(atom, self.locals)) and
-                  self.activity.active(variable)}
-        if not wanted:
+# -- where variables occur -----------------------------------------------------------------------
+
+class _Occurrences:
+    """For each loop, the variables used or defined both inside and outside it: their adjoints
+    live across iterations."""
+
+    def __init__(self):
+        self.places: dict[str, list[tuple]] = {}   # variable -> enclosing-loop paths
+
+    def add(self, variable: str, path: tuple) -> None:
+        self.places.setdefault(variable, []).append(path)
+
+    def crossing(self, loop) -> set[str]:
+        key = id(loop)
+        return {variable for variable, paths in self.places.items()
+                if any(key in p for p in paths) and any(key not in p for p in paths)}
+
+
+def _occurrences(body: list, operations: dict, parameters: list[str]) -> _Occurrences:
+    found = _Occurrences()
+
+    def visit(statements: list, path: tuple) -> None:
+        for statement in statements:
+            if isinstance(statement, gast.If):
+                for n in gast.walk(statement.test):
+                    if isinstance(n, gast.Name):
+                        found.add(n.id, path)
+                visit(statement.body, path)
+                visit(statement.orelse, path)
+            elif isinstance(statement, (gast.For, gast.While)):
+                inner = path + (id(statement),)
+                for op in operations.get(id(statement), []):
+                    found.add(op.target, inner)
+                    for variable in op.inputs:               # indexed on every iteration
+                        found.add(variable, inner)
+                header = statement.iter if isinstance(statement, gast.For) else statement.test
+                for n in gast.walk(header):
+                    if isinstance(n, gast.Name):
+                        found.add(n.id, path if isinstance(statement, gast.For) else inner)
+                visit(getattr(statement, "chainrule_test", []), inner)
+                visit(statement.body, inner)
+            else:
+                for n in gast.walk(statement):
+                    if isinstance(n, gast.Name):
+                        found.add(n.id, path)
+
+    for parameter in parameters:
+        found.add(parameter, ())                       # defined on entry, outside every loop
+    visit(body, ())
+    return found
+
+
+def _reads(items: list) -> set[str]:
+    """Names a generated block reads; a nested reverse loop counts only what it does not
+    restore itself."""
+    found = set()
+
+    def visit(node) -> None:
+        external = getattr(node, "chainrule_external_reads", None)
+        if external is not None:
+            found.update(external)
             return
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            found.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child)
 
-        def elide(parameter: str) -> bool:
-            others = [atom for other, atom in op.arguments.items() if other != parameter]
-            return all(self.atom_kind(atom) == SCALAR or (
-                isinstance(atom, gast.Constant) and not isinstance(atom.value, (int, float)))
-                for atom in others)
-
-        inlined = inline(op.rule, op.arguments, adjoint, name(op.target), wanted,
-                         self.namer.fresh, self.helper, elide)
-        self.name_cotangents_after_variables(op, inlined)
-        for statement in inlined.statements:
-            self.emit_statement(statement)
-        for parameter in op.rule.params:
-            if parameter in inlined.cotangents:
-                variable = local_name(op.arguments[parameter], self.locals)
-                self.contribute(variable, inlined.cotangents[parameter])
+    for item in items:
+        if not isinstance(item, str):
+            visit(item)
+    return found
 
 
-def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, str],
-                   mode: str) -> Generated:
-    return ReverseBuilder(function, wrt, kinds, mode).build()
+def _assigned_in(loop) -> set[str]:
+    names = {n.id for n in gast.walk(loop) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, gast.Store)}
+    for statement in getattr(loop, "chainrule_test", []):
+        names |= {n.id for n in gast.walk(statement) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, gast.Store)}
+    return names
 
 
+def _assigned_directly(loop) -> set[str]:
+    """Names every iteration of ``loop`` assigns (its target and its body's top level)."""
+    names = {n.id for n in gast.walk(loop.target) if isinstance(n, gast.Name)} \
+        if isinstance(loop, gast.For) else set()
+    for statement in loop.body:
+        if isinstance(statement, gast.Assign):
+            names.add(statement.targets[0].id)
+    return names

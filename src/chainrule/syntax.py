@@ -51,15 +51,23 @@ def render(items: list) -> str:
     Raw lines (comments, mostly) stand in the tree as marker statements that are swapped back
     after unparsing; one ``ast.unparse`` call is far cheaper than one per statement.
     """
-    body, raw = [], {}
-    for item in items:
-        if isinstance(item, str):
-            marker = f"__chainrule_line_{len(raw)}__"
-            raw[marker] = item
-            body.append(make(gast.Expr, value=name(marker)))
-        else:
+    raw = {}
+
+    def with_markers(block: list) -> list:
+        body = []
+        for item in block:
+            if isinstance(item, str):
+                marker = f"__chainrule_line_{len(raw)}__"
+                raw[marker] = item
+                body.append(make(gast.Expr, value=name(marker)))
+                continue
+            for field in ("body", "orelse"):
+                if isinstance(getattr(item, field, None), list):
+                    setattr(item, field, with_markers(getattr(item, field)))
             body.append(item)
-    text = to_source(make(gast.Module, body=body, type_ignores=[]))
+        return body
+
+    text = to_source(make(gast.Module, body=with_markers(items), type_ignores=[]))
     lines = []
     for line in text.splitlines():
         stripped = line.strip()

@@ -1,0 +1,245 @@
+"""Assemble the gradient function: primal sweep, seed, reverse sweep, return.
+
+The reverse sweep is written first (:mod:`chainrule.reverse`), because what the primal must
+record for each loop (iteration counts, stacks of overwritten values) is only known once the
+loop's adjoint code exists. The primal sweep is then the normal form with that recording
+added.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import runtime
+from .activity import analyse
+from .errors import TransformError
+from .kinds import SCALAR, Kinds
+from .normalize import NormalFunction
+from .operations import REFUSED, classify, local_name
+from .parsing import resolve_global
+from .reverse import LoopPlan, ReverseSweep
+from .syntax import assign, const, make, name, render
+
+
+@dataclass
+class Generated:
+    name: str                                  # e.g. "f_grad"
+    source: str                                # the generated function definition
+    helpers: dict[str, object] = field(default_factory=dict)   # closure name -> object
+
+
+class GradientBuilder:
+    def __init__(self, function: NormalFunction, wrt: list[str], kinds: dict[str, str],
+                 mode: str):
+        self.function = function
+        self.parsed = function.parsed
+        self.namer = copy.deepcopy(function.namer)   # each specialization names afresh
+        self.wrt = wrt
+        self.mode = mode                             # "grad" or "value_and_grad"
+        self.locals = _all_local_names(function)
+        self.argument_kinds = kinds
+        self.helpers: dict[str, object] = {}
+        self._comment_for = None
+        self._pending_comment: str | None = None
+
+    # -- names the generated code receives through its closure ------------------------------
+
+    def helper(self, preferred: str, value) -> str:
+        for existing, obj in self.helpers.items():
+            if obj is value:
+                return existing
+        identifier = preferred
+        if identifier in self.namer.taken:
+            shared = (identifier not in self.locals and
+                      resolve_global(self.parsed, identifier) is value)
+            if not shared:
+                identifier = self.namer.fresh(preferred)
+        self.namer.reserve(identifier)
+        self.helpers[identifier] = value
+        return identifier
+
+    # -- comments ---------------------------------------------------------------------------
+
+    def comment(self, statement) -> None:
+        """Head the next emitted line with ``# line N: <user statement>`` (once per group; a
+        statement that produces no code gets no comment)."""
+        user = getattr(statement, "user_statement", None)
+        if user is None or user is self._comment_for:
+            return
+        self._comment_for = user
+        origin = self.parsed.origin(user)
+        text = self.parsed.source_map.statement_text(user)
+        self._pending_comment = f"# line {origin.lineno}: {text}" if origin else None
+
+    @contextlib.contextmanager
+    def comment_scope(self):
+        saved = self._comment_for, self._pending_comment
+        self._comment_for = self._pending_comment = None
+        yield
+        self._comment_for, self._pending_comment = saved
+
+    def emit_into(self, block: list, item) -> None:
+        if self._pending_comment:
+            block.append(self._pending_comment)
+            self._pending_comment = None
+        block.append(item)
+
+    # -- the function -----------------------------------------------------------------------
+
+    def build(self) -> Generated:
+        function = self.function
+        operations = classify(function, self.locals)
+        flat = [op for ops in operations.values() for op in ops]
+        kinds = Kinds(self.parsed, self.locals, self.argument_kinds)
+        for statement in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
+            for version, source in getattr(statement, "chainrule_elements", ()):
+                if source is None:
+                    kinds.of[version] = SCALAR          # a range value or enumerate's index
+        kinds.infer(flat)
+        self.kinds = kinds
+        result = local_name(function.result, self.locals)
+        activity = analyse(flat, self.wrt, result)
+        self.check(flat, activity, kinds)
+
+        suffix = "grad" if self.mode == "grad" else "value_and_grad"
+        generated_name = self.namer.fresh(f"{self.parsed.name.replace('<lambda>', 'lambda')}"
+                                          f"_{suffix}")
+        seed = self.namer.fresh("out_bar")
+        reverse = ReverseSweep(self, operations, activity, kinds)
+        reverse_lines: list = []
+        if result and activity.active(result):
+            reverse.adjoints[result] = seed
+            with reverse.into(reverse_lines):
+                reverse.block(function.body)
+        self._comment_for = self._pending_comment = None
+
+        primal_lines: list = []
+        for plan in reverse.plans.values():
+            for stack in {**plan.saved_at_start, **plan.saved_at_end}.values():
+                primal_lines.append(assign(stack, make(gast.List, elts=[], ctx=gast.Load())))
+        self._plans = reverse.plans
+        self.primal_block(function.body, primal_lines)
+        returned = function.result
+        out = result
+        if out is None:
+            out = self.namer.fresh("out")
+            primal_lines.append(assign(out, returned))
+        scalar_seed = self.helper("scalar_seed", runtime.scalar_seed)
+        primal_lines.append(f"{seed} = {scalar_seed}({out}, {self.parsed.name!r})")
+        if any(not isinstance(item, str) for item in reverse_lines):
+            primal_lines.append("# reverse sweep: the chain rule, last statement first")
+        gradients = []
+        for parameter in self.wrt:
+            adjoint = reverse.adjoints.get(parameter)
+            gradients.append(adjoint or "None")
+        grads_text = ", ".join(gradients)
+        if self.mode == "grad":
+            closing = f"return {grads_text}"
+        else:
+            closing = f"return {out}, " + (f"({grads_text})" if len(gradients) > 1
+                                           else grads_text)
+        body = render(primal_lines + reverse_lines + [closing])
+        header = f"def {generated_name}({', '.join(function.params)}):"
+        source = header + "\n" + "\n".join("    " + line for line in body.splitlines()) + "\n"
+        return Generated(generated_name, source, self.helpers)
+
+    def check(self, operations, activity, kinds) -> None:
+        for op in operations:
+            if op.kind == REFUSED and op.target and activity.active(op.target):
+                raise op.problem
+            shared = getattr(op.statement, "chainrule_shared_with", None)
+            if shared and kinds.get(op.target) != SCALAR:
+                user = op.statement.user_statement
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: in-place update of "
+                    f"'{user.target.id}', which names the same array as "
+                    f"{', '.join(repr(n) for n in shared)}", construct="in-place update of a "
+                    f"shared array", origin=self.parsed.origin(user),
+                    hint=f"write {user.target.id} = {user.target.id} <op> ... to make a new "
+                         f"array, or copy first ({user.target.id} = {shared[0]}.copy())")
+
+    # -- the primal sweep, with what loops must record --------------------------------------
+
+    def primal_block(self, statements: list, out: list) -> None:
+        for statement in statements:
+            self.comment(statement)
+            if isinstance(statement, gast.If):
+                body, orelse = [], []
+                with self.comment_scope():
+                    self.primal_block(statement.body, body)
+                with self.comment_scope():
+                    self.primal_block(statement.orelse, orelse)
+                self.emit_into(out, make(gast.If, test=statement.test,
+                                         body=body or [make(gast.Pass)], orelse=orelse))
+            elif isinstance(statement, (gast.For, gast.While)):
+                self.primal_loop(statement, self._plans.get(id(statement)), out)
+            else:
+                self.emit_into(out, statement)
+
+    def primal_loop(self, loop, plan: LoopPlan | None, out: list) -> None:
+        body: list = []
+        with self.comment_scope():
+            self.primal_block(getattr(loop, "chainrule_test", []), body)
+            if plan and plan.counted:
+                body.append(assign(plan.count, make(gast.BinOp, left=name(plan.count),
+                                                    op=gast.Add(), right=const(1))))
+            for variable, stack in (plan.saved_at_start.items() if plan else ()):
+                body.append(_push(stack, variable))
+            self.primal_block(loop.body, body)
+            for variable, stack in (plan.saved_at_end.items() if plan else ()):
+                body.append(_push(stack, variable))
+            if loop.chainrule_exit_flags:
+                flags = [name(f) for f in loop.chainrule_exit_flags]
+                test = flags[0] if len(flags) == 1 else make(gast.BoolOp, op=gast.Or(),
+                                                             values=flags)
+                body.append(make(gast.If, test=test, body=[make(gast.Break)], orelse=[]))
+        if plan:
+            for variable in plan.preset:
+                self.emit_into(out, assign(variable, const(None)))
+            if plan.counted:
+                self.emit_into(out, assign(plan.count, const(0)))
+            else:
+                self.emit_into(out, assign(plan.count, self.length_of(loop)))
+        rendered = make(type(loop), **{f: getattr(loop, f) for f in loop._fields})
+        has_code = any(not isinstance(item, str) for item in body)
+        rendered.body = body if has_code else [make(gast.Pass)]
+        self.emit_into(out, rendered)
+
+    def length_of(self, loop):
+        """The number of iterations of a ``for`` loop without early exits."""
+        length = name(self.helper("len", len))
+        iterable = loop.iter
+        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
+            kind = iterable.func.id
+            if kind == "enumerate":
+                iterable = iterable.args[0]
+            elif kind == "reversed":
+                iterable = iterable.args[0]
+            elif kind == "zip":
+                return make(gast.Call, func=name(self.helper("min", min)), args=[
+                    make(gast.Call, func=length, args=[a], keywords=[])
+                    for a in iterable.args], keywords=[])
+        return make(gast.Call, func=length, args=[iterable], keywords=[])
+
+
+def _push(stack: str, variable: str):
+    return make(gast.Expr, value=make(gast.Call, func=make(
+        gast.Attribute, value=name(stack), attr="append", ctx=gast.Load()),
+        args=[name(variable)], keywords=[]))
+
+
+def _all_local_names(function: NormalFunction) -> set[str]:
+    names = set(function.params)
+    for node in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            names.add(node.id)
+    return names
+
+
+def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, str],
+                   mode: str) -> Generated:
+    return GradientBuilder(function, wrt, kinds, mode).build()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .operations import COPY, INDEX, ITERATE, PACK, REFUSED, RULE, Operation
+from .operations import CALL, COPY, INDEX, ITERATE, PACK, REFUSED, RULE, Operation
 
-FLOWS = {COPY, RULE, INDEX, PACK, REFUSED, ITERATE}   # kinds a gradient would flow through
+# kinds of operation a gradient would flow through
+FLOWS = {COPY, RULE, INDEX, PACK, REFUSED, ITERATE, CALL}
 
 
 @dataclass

@@ -146,9 +146,9 @@ class GradientFunction:
 
         compiled = cache.lookup(("gradient", function.__code__, self.wrt, self.mode, kinds),
                                 make)
-        bound = bind(compiled, function)
+        bound = bind(compiled, function)[compiled.generated.name]
         self._specialized[kinds] = bound
-        self._last_source = compiled.generated.source
+        self._last_source = "\n".join([compiled.generated.source] + compiled.generated.called)
         return bound
 
     def _all_arguments(self, args: tuple, kwargs: dict) -> tuple:

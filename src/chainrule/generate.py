@@ -21,15 +21,17 @@ from .kinds import SCALAR, Kinds
 from .normalize import NormalFunction
 from .operations import REFUSED, classify, local_name
 from .parsing import resolve_global
-from .reverse import LoopPlan, ReverseSweep
+from .reverse import LoopPlan, ReverseSweep, _reads
 from .syntax import assign, const, make, name, render
 
 
 @dataclass
 class Generated:
-    name: str                                  # e.g. "f_grad"
-    source: str                                # the generated function definition
+    name: str                                  # e.g. "f_grad" (the first function)
+    source: str                                # the generated function definition(s)
     helpers: dict[str, object] = field(default_factory=dict)   # closure name -> object
+    names: list[str] = field(default_factory=list)             # functions the source defines
+    called: list[str] = field(default_factory=list)   # sources of user functions it calls
 
 
 class GradientBuilder:
@@ -43,6 +45,8 @@ class GradientBuilder:
         self.locals = _all_local_names(function)
         self.argument_kinds = kinds
         self.helpers: dict[str, object] = {}
+        self.call_sites: dict[int, tuple[str, str]] = {}   # statement -> (forward, tape)
+        self.called_sources: list[str] = []
         self._comment_for = None
         self._pending_comment: str | None = None
 
@@ -105,9 +109,10 @@ class GradientBuilder:
         activity = analyse(flat, self.wrt, result)
         self.check(flat, activity, kinds)
 
-        suffix = "grad" if self.mode == "grad" else "value_and_grad"
-        generated_name = self.namer.fresh(f"{self.parsed.name.replace('<lambda>', 'lambda')}"
-                                          f"_{suffix}")
+        suffix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "forward"}[self.mode]
+        base = self.parsed.name.replace("<lambda>", "lambda")
+        generated_name = self.namer.fresh(f"{base}_{suffix}")
+        self.pair_names = (generated_name, self.namer.fresh(f"{base}_backward"))
         seed = self.namer.fresh("out_bar")
         reverse = ReverseSweep(self, operations, activity, kinds)
         reverse_lines: list = []
@@ -118,34 +123,69 @@ class GradientBuilder:
         self._comment_for = self._pending_comment = None
 
         primal_lines: list = []
-        for plan in reverse.plans.values():
-            for stack in {**plan.saved_at_start, **plan.saved_at_end}.values():
-                primal_lines.append(assign(stack, make(gast.List, elts=[], ctx=gast.Load())))
+        stacks = [stack for plan in reverse.plans.values()
+                  for stack in {**plan.saved_at_start, **plan.saved_at_end}.values()]
+        for stack in stacks:
+            primal_lines.append(assign(stack, make(gast.List, elts=[], ctx=gast.Load())))
         self._plans = reverse.plans
         self.primal_block(function.body, primal_lines)
-        returned = function.result
         out = result
         if out is None:
             out = self.namer.fresh("out")
-            primal_lines.append(assign(out, returned))
+            primal_lines.append(assign(out, function.result))
+        gradients = [reverse.adjoints.get(parameter) or "None" for parameter in self.wrt]
+        grads_text = ", ".join(gradients)
+        has_reverse = any(not isinstance(item, str) for item in reverse_lines)
+        if self.mode == "vjp":
+            return self.vjp_functions(seed, out, primal_lines, reverse_lines, grads_text,
+                                      reverse.plans, stacks)
+        restored = {v for plan in reverse.plans.values()
+                    for v in {**plan.saved_at_start, **plan.saved_at_end}}
+        if self.mode == "value_and_grad" and out in restored:
+            value = self.namer.fresh("value")          # the reverse sweep rebinds `out`
+            primal_lines.append(assign(value, name(out)))
+            out = value
         scalar_seed = self.helper("scalar_seed", runtime.scalar_seed)
         primal_lines.append(f"{seed} = {scalar_seed}({out}, {self.parsed.name!r})")
-        if any(not isinstance(item, str) for item in reverse_lines):
+        if has_reverse:
             primal_lines.append("# reverse sweep: the chain rule, last statement first")
-        gradients = []
-        for parameter in self.wrt:
-            adjoint = reverse.adjoints.get(parameter)
-            gradients.append(adjoint or "None")
-        grads_text = ", ".join(gradients)
         if self.mode == "grad":
             closing = f"return {grads_text}"
         else:
             closing = f"return {out}, " + (f"({grads_text})" if len(gradients) > 1
                                            else grads_text)
-        body = render(primal_lines + reverse_lines + [closing])
-        header = f"def {generated_name}({', '.join(function.params)}):"
-        source = header + "\n" + "\n".join("    " + line for line in body.splitlines()) + "\n"
-        return Generated(generated_name, source, self.helpers)
+        source = _function_source(f"def {generated_name}({', '.join(function.params)}):",
+                                  primal_lines + reverse_lines + [closing])
+        return Generated(generated_name, source, self.helpers, [generated_name],
+                         self.called_sources)
+
+    def is_itself(self, callee, wrt: tuple[str, ...]) -> bool:
+        """A recursive call of the function being transformed into a forward/backward pair."""
+        return self.mode == "vjp" and callee is self.parsed.function and list(wrt) == self.wrt
+
+    def vjp_functions(self, seed, out, primal_lines, reverse_lines, grads_text, plans,
+                      stacks) -> Generated:
+        """A forward function (the primal, returning its result and what the reverse needs)
+        and a backward function (the reverse sweep, from that record and ``out_bar``)."""
+        forward_name, backward_name = self.pair_names
+        produced = self.locals | set(stacks) | {tape for _, tape in self.call_sites.values()}
+        for plan in plans.values():
+            produced |= {plan.count, *plan.preset}
+        tape = sorted(_reads(reverse_lines) & produced)
+        record = self.namer.fresh("tape")
+        packed = ", ".join(tape) + ("," if len(tape) == 1 else "")
+        # Names bound only on some paths start as None, so the record can always be made.
+        always = set(self.function.params) | set(stacks) | {
+            s.targets[0].id for s in self.function.body if isinstance(s, gast.Assign)} | {
+            self.call_sites[id(s)][1] for s in self.function.body if id(s) in self.call_sites}
+        presets = [assign(variable, const(None)) for variable in tape if variable not in always]
+        forward = _function_source(f"def {forward_name}({_signature(self.parsed.node)}):",
+                                   presets + primal_lines + [f"return {out}, ({packed})"])
+        unpack = [f"{packed} = {record}"] if tape else []
+        backward = _function_source(f"def {backward_name}({record}, {seed}):",
+                                    unpack + reverse_lines + [f"return {grads_text}"])
+        return Generated(forward_name, forward + "\n" + backward, self.helpers,
+                         [forward_name, backward_name], self.called_sources)
 
     def check(self, operations, activity, kinds) -> None:
         for op in operations:
@@ -177,6 +217,14 @@ class GradientBuilder:
                                          body=body or [make(gast.Pass)], orelse=orelse))
             elif isinstance(statement, (gast.For, gast.While)):
                 self.primal_loop(statement, self._plans.get(id(statement)), out)
+            elif id(statement) in self.call_sites:
+                forward, tape = self.call_sites[id(statement)]
+                call = statement.value
+                self.emit_into(out, make(
+                    gast.Assign, targets=[make(gast.Tuple, ctx=gast.Store(), elts=[
+                        statement.targets[0], name(tape, store=True)])],
+                    value=make(gast.Call, func=name(forward), args=call.args,
+                               keywords=call.keywords)))
             else:
                 self.emit_into(out, statement)
 
@@ -224,6 +272,25 @@ class GradientBuilder:
                     make(gast.Call, func=length, args=[a], keywords=[])
                     for a in iterable.args], keywords=[])
         return make(gast.Call, func=length, args=[iterable], keywords=[])
+
+
+def _function_source(header: str, lines: list) -> str:
+    body = render(lines)
+    return header + "\n" + "\n".join("    " + line for line in body.splitlines()) + "\n"
+
+
+def _signature(node: gast.FunctionDef) -> str:
+    """The parameter list of a generated function that takes the same arguments as ``node``
+    (defaults are attached when it is bound)."""
+    args = node.args
+    parts = [a.id for a in args.posonlyargs]
+    if parts:
+        parts.append("/")
+    parts += [a.id for a in args.args]
+    if args.kwonlyargs:
+        parts.append("*")
+        parts += [a.id for a in args.kwonlyargs]
+    return ", ".join(parts)
 
 
 def _push(stack: str, variable: str):

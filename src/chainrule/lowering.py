@@ -87,7 +87,8 @@ class ExitLowering:
         self.result = self.namer.fresh("result")
         self.returned = self.namer.fresh("returned")
         lowered = self.block(body, None, tail=True)
-        prologue = [_located(assign(self.result, const(None)), node)]
+        prologue = [] if _always_exits(body) else [
+            _located(assign(self.result, const(None)), node)]
         if self.returned in self.flags_used:
             prologue.append(_located(assign(self.returned, const(False)), node))
         else:
@@ -132,6 +133,15 @@ class ExitLowering:
                     out.append(_located(assign(loop.skip, const(True)), statement))
                 return out
             if isinstance(statement, gast.If):
+                if rest and _always_exits(statement.body) != _always_exits(statement.orelse):
+                    # A guard clause: what follows runs only in the branch that goes on, so
+                    # it moves into that branch and needs no flag.
+                    guard = gast.copy_location(make(
+                        gast.If, test=statement.test,
+                        body=statement.body + ([] if _always_exits(statement.body) else rest),
+                        orelse=statement.orelse + (
+                            [] if _always_exits(statement.orelse) else rest)), statement)
+                    return out + self.block([guard], loop, tail)
                 exits = _always_exits([statement])
                 branch_tail = last or (tail and exits)
                 lowered = make(gast.If, test=statement.test,

@@ -8,6 +8,7 @@ differentiated (reported only if the statement turns out to be active).
 
 from __future__ import annotations
 
+import inspect
 import operator
 import types
 from dataclasses import dataclass, field
@@ -37,8 +38,12 @@ CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "
 # Array methods whose extra positional arguments form one tuple (x.reshape(2, 3)).
 PACKED_METHODS = {"reshape": "shape", "transpose": "axes"}
 
-COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED, ITERATE = (
-    "copy", "constant", "rule", "index", "pack", "nondiff", "refused", "iterate")
+COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED, ITERATE, CALL = (
+    "copy", "constant", "rule", "index", "pack", "nondiff", "refused", "iterate", "call")
+
+# Python functions under these modules are never differentiated through their source: a
+# NumPy or standard-library function without a rule is reported as such.
+_LIBRARY_MODULES = ("numpy", "math", "builtins", "scipy", "operator", "functools")
 
 
 @dataclass
@@ -164,6 +169,10 @@ class Classifier:
         if primal is None or is_nondifferentiable(primal):
             return Operation(statement, target, NONDIFF, callee=primal)
         rule = rule_for(primal)
+        if rule is None and _differentiable_source(primal):
+            arguments = self.bind_user_call(node, primal, args, keywords)
+            return Operation(statement, target, CALL, inputs, arguments=arguments,
+                             callee=primal)
         if rule is None:
             return Operation(statement, target, REFUSED, inputs, callee=primal,
                              problem=self.missing_rule(node, primal))
@@ -172,15 +181,36 @@ class Classifier:
 
     def missing_rule(self, node, primal) -> TransformError:
         what = describe_callable(primal)
-        if isinstance(primal, types.FunctionType):
-            return self.error(node, f"calls into other Python functions ({what}) are not "
-                                    f"supported yet", f"call of {what}",
-                              f"register a gradient rule for {what} with @chainrule.adjoint")
         kind = "NumPy function" if isinstance(primal, np.ufunc) or what.startswith("numpy") \
             else "callable"
-        return self.error(node, f"{kind} {what} has no gradient rule and no Python source",
+        library = (getattr(primal, "__module__", None) or "").split(".")[0] in _LIBRARY_MODULES
+        source = "library source is not differentiated" if library else "no Python source"
+        return self.error(node, f"{kind} {what} has no gradient rule ({source})",
                           f"call of {what}",
                           f"register a rule with @chainrule.adjoint({what.split('.')[-1]})")
+
+    def bind_user_call(self, node, function, args, keywords) -> dict[str, Any]:
+        """Parameter -> atom for a call of a user function (defaults left to the function)."""
+        signature = inspect.signature(function)
+        for keyword in keywords:
+            if keyword.arg is None:
+                raise self.error(node, "**kwargs in a call is not supported", "**kwargs",
+                                 "pass keyword arguments explicitly")
+        try:
+            bound = signature.bind(*args, **{k.arg: k.value for k in keywords})
+        except TypeError as error:
+            raise self.error(node, f"call of {function.__qualname__} does not match its "
+                                   f"signature: {error}", f"call of {function.__qualname__}")
+        arguments = {}
+        for parameter, value in bound.arguments.items():
+            kind = signature.parameters[parameter].kind
+            if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                raise self.error(node, f"{function.__qualname__} takes *args/**kwargs, which "
+                                       f"chainrule cannot differentiate through",
+                                 f"call of {function.__qualname__}",
+                                 "give the function named parameters")
+            arguments[parameter] = value
+        return arguments
 
     def bind(self, node, rule: Rule, args, keywords) -> dict[str, Any]:
         where = describe_callable(rule.primal)
@@ -209,6 +239,13 @@ class Classifier:
                                      f"call of {where}")
                 bound[parameter] = const(rule.defaults[parameter])
         return bound
+
+
+def _differentiable_source(function) -> bool:
+    if not isinstance(function, types.FunctionType):
+        return False
+    module = (getattr(function, "__module__", None) or "").split(".")[0]
+    return module not in _LIBRARY_MODULES
 
 
 def _root(node):

@@ -26,7 +26,8 @@ from . import runtime
 from .activity import Activity
 from .inline import inline
 from .kinds import NUMERIC, SCALAR, Kinds
-from .operations import COPY, INDEX, ITERATE, PACK, RULE, Operation, local_name
+from .calls import vjp_of
+from .operations import CALL, COPY, INDEX, ITERATE, PACK, RULE, Operation, local_name
 from .syntax import assign, clone, const, make, name
 
 
@@ -152,10 +153,13 @@ class ReverseSweep:
             merged[variable] = self.namer.adjoint(variable)
         self.adjoints = merged
         body, orelse = blocks
-        if any(not isinstance(item, str) for item in body + orelse):
-            self.builder.comment(node)
-            self.emit(make(gast.If, test=clone(node.test), body=body or [make(gast.Pass)],
-                           orelse=orelse))
+        test = clone(node.test)
+        if not any(not isinstance(item, str) for item in body):
+            if not any(not isinstance(item, str) for item in orelse):
+                return
+            test, body, orelse = make(gast.UnaryOp, op=gast.Not(), operand=test), orelse, []
+        self.builder.comment(node)
+        self.emit(make(gast.If, test=test, body=body, orelse=orelse))
 
     def loop(self, node) -> None:
         carried = [v for v in sorted(self.occurrences.crossing(node)) if self.active(v)]
@@ -201,15 +205,18 @@ class ReverseSweep:
     def plan(self, node, body: list) -> LoopPlan:
         """Decide what the primal must record for this loop (to-be-recorded analysis)."""
         assigned = _assigned_in(node)
-        for inner in gast.walk(node):                    # what the primal adds for inner loops
+        for inner in gast.walk(node):                    # what the primal adds in the loop
             inner_plan = self.plans.get(id(inner)) if inner is not node else None
             if inner_plan:
                 assigned |= {inner_plan.count, *inner_plan.preset}
+            if id(inner) in self.builder.call_sites:
+                assigned.add(self.builder.call_sites[id(inner)][1])
         needed = sorted(_reads(body) & assigned)
         counted = isinstance(node, gast.While) or bool(node.chainrule_exit_flags)
         plan = LoopPlan(self.namer.fresh("iterations" if counted else "length"), counted)
         headers = set(node.chainrule_headers.values())
-        unconditional = _assigned_directly(node)
+        unconditional = _assigned_directly(node) | {
+            self.builder.call_sites[id(s)][1] for s in node.body if id(s) in self.builder.call_sites}
         for variable in needed:
             stack = self.namer.fresh(f"{variable}_stack")
             if variable in headers:
@@ -253,6 +260,8 @@ class ReverseSweep:
                 "index_adjoint", runtime.index_adjoint, [name(adjoint), sequence, position]))
         elif op.kind == RULE:
             self.rule(op, adjoint)
+        elif op.kind == CALL:
+            self.call(op, adjoint)
         self.consume(target)
 
     def call_helper(self, preferred: str, function, args: list):
@@ -269,6 +278,35 @@ class ReverseSweep:
             return make(gast.Tuple, elts=[self.index_expression(e) for e in index.elts],
                         ctx=gast.Load())
         return index
+
+    def call(self, op: Operation, adjoint: str) -> None:
+        """A call of a user function: its forward runs in the primal (keeping a record), its
+        backward here."""
+        wanted = tuple(parameter for parameter, atom in op.arguments.items()
+                       if self.active(local_name(atom, self.locals)))
+        if not wanted:
+            return
+        if self.builder.is_itself(op.callee, wanted):
+            forward, backward = self.builder.pair_names         # direct recursion
+        else:
+            pair = vjp_of(op.callee, wanted)
+            label = op.callee.__name__.replace("<lambda>", "lambda")
+            forward = self.builder.helper(f"{label}_forward", pair.forward)
+            backward = self.builder.helper(f"{label}_backward", pair.backward)
+            if pair.source and pair.source not in self.builder.called_sources:
+                self.builder.called_sources.append(pair.source)
+        tape = self.namer.fresh(f"{op.target}_record")
+        self.builder.call_sites[id(op.statement)] = (forward, tape)
+        cotangents = make(gast.Call, func=name(backward), args=[name(tape), name(adjoint)],
+                          keywords=[])
+        if len(wanted) == 1:
+            self.contribute(local_name(op.arguments[wanted[0]], self.locals), cotangents)
+            return
+        grads = self.namer.fresh(f"{op.target}_grads")
+        self.emit(assign(grads, cotangents))
+        for position, parameter in enumerate(wanted):
+            self.contribute(local_name(op.arguments[parameter], self.locals), make(
+                gast.Subscript, value=name(grads), slice=const(position), ctx=gast.Load()))
 
     def rule(self, op: Operation, adjoint: str) -> None:
         wanted = {parameter for parameter, atom in op.arguments.items()

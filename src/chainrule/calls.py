@@ -1,0 +1,79 @@
+"""Calls into the user's other functions: each gets a forward/backward pair of its own.
+
+``helper_forward(args)`` runs the helper's primal and returns ``(result, record)``, where the
+record holds exactly what the reverse sweep needs; ``helper_backward(record, out_bar)``
+returns the cotangents of the parameters the call site differentiates. The caller's generated
+code calls both, so each helper is transformed once (per set of differentiated parameters),
+its source is readable on its own, and recursion works: a function that calls itself uses its
+own pair, bound late while it is being transformed.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+import weakref
+from dataclasses import dataclass
+
+from . import cache
+
+
+@dataclass
+class VJP:
+    forward: object
+    backward: object
+    source: str                   # the pair's source, followed by what it calls
+
+
+class _LateBound:
+    """Stands for a function still being generated (a recursive call); set when done."""
+    __slots__ = ("target", "__name__")
+
+    def __init__(self, label: str):
+        self.target = None
+        self.__name__ = label
+
+    def __call__(self, *args, **kwargs):
+        return self.target(*args, **kwargs)
+
+
+_bound: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = weakref.WeakKeyDictionary()
+_in_progress: dict[tuple, tuple[_LateBound, _LateBound]] = {}
+_lock = threading.RLock()
+
+
+def vjp_of(function: types.FunctionType, wrt: tuple[str, ...]) -> VJP:
+    """The forward/backward pair of ``function`` for the parameters ``wrt``."""
+    with _lock:
+        pairs = _bound.setdefault(function, {})
+        if wrt in pairs:
+            return pairs[wrt]
+        key = (function, wrt)
+        if key in _in_progress:
+            forward, backward = _in_progress[key]
+            return VJP(forward, backward, "")
+        _in_progress[key] = (_LateBound(f"{function.__name__}_forward"),
+                             _LateBound(f"{function.__name__}_backward"))
+        try:
+            pair = _make(function, wrt)
+        finally:
+            late_forward, late_backward = _in_progress.pop(key)
+        late_forward.target, late_backward.target = pair.forward, pair.backward
+        pairs[wrt] = pair
+        return pair
+
+
+def _make(function: types.FunctionType, wrt: tuple[str, ...]) -> VJP:
+    from .api import _normal_form                   # (api imports this module)
+    from .generate import build_gradient
+    from .loader import bind, compile_generated
+
+    def make():
+        generated = build_gradient(_normal_form(function), list(wrt), {}, "vjp")
+        return compile_generated(generated, function.__code__.co_freevars)
+
+    compiled = cache.lookup(("vjp", function.__code__, wrt), make)
+    forward_name, backward_name = compiled.generated.names
+    functions = bind(compiled, function, with_defaults=(forward_name,))
+    source = "\n".join([compiled.generated.source] + compiled.generated.called)
+    return VJP(functions[forward_name], functions[backward_name], source)

@@ -14,19 +14,17 @@ from .parsing import ParsedFunction
 # Statements and expressions the later stages handle.
 SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr,
                         gast.Pass, gast.Assert, gast.If, gast.For, gast.While, gast.Break,
-                        gast.Continue)
+                        gast.Continue, gast.FunctionDef)
 SUPPORTED_EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Attribute,
                          gast.Subscript, gast.Name, gast.Constant, gast.Tuple, gast.List,
-                         gast.Slice, gast.keyword, gast.BoolOp, gast.IfExp)
-SUPPORTED_OTHER = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+                         gast.Slice, gast.keyword, gast.BoolOp, gast.IfExp, gast.Lambda)
+SUPPORTED_OTHER = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
+                   gast.arguments)
 
 # Refused constructs: node type -> (name shown to the user, what to do instead).
 REFUSED = {
     gast.ClassDef: ("class definition", "define the class outside the differentiated function"),
-    gast.FunctionDef: ("nested function definition",
-                       "define the helper at module level (nested functions come later)"),
     gast.AsyncFunctionDef: ("async def", "use a plain function"),
-    gast.Lambda: ("lambda inside the function", "define the helper at module level"),
     gast.Try: ("try statement", "move error handling outside the differentiated function"),
     gast.Raise: ("raise statement", "validate inputs before calling the gradient"),
     gast.With: ("with statement", "move the context manager outside the function"),

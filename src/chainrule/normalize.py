@@ -79,6 +79,9 @@ class Normalizer:
         self.current = {p: p for p in self.params}   # user name -> its live SSA name
         self.block: list = []                          # where statements are emitted now
         self.user_statement = None
+        self.local_functions: dict[str, tuple] = {}    # nested def/lambda -> (node, defaults)
+        self.inlining: list[str] = []                  # nested functions being inlined
+        self.inline_result = None
         # SSA name -> the user names whose current value is the same object (plain copies
         # `a = b` share the object; an in-place `a += ...` on an array would change both).
         self.shared: dict[str, set[str]] = {}
@@ -91,6 +94,13 @@ class Normalizer:
         return isinstance(node, gast.Name) and node.id not in self.local_names
 
     def read(self, identifier: str, node):
+        if identifier in self.local_functions:
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: nested function '{identifier}' is "
+                f"used as a value; chainrule can only differentiate direct calls of it",
+                construct="nested function as a value",
+                hint="call it directly, or define it at module level",
+                origin=self.parsed.origin(node))
         if identifier not in self.local_names:
             return name(identifier)
         if identifier not in self.current:
@@ -190,6 +200,8 @@ class Normalizer:
             for element in node.args[0].elts:
                 total = make(gast.BinOp, left=total, op=gast.Add(), right=element)
             return self.operation(total)
+        if isinstance(func, gast.Name) and func.id in self.local_functions:
+            return self.inline_call(func.id, node)
         if isinstance(func, gast.Name) or self.is_global_reference(func):
             callee = self.atom(func)
         elif isinstance(func, gast.Attribute):
@@ -201,6 +213,92 @@ class Normalizer:
         keywords = [make(gast.keyword, arg=k.arg, value=self.atom(k.value))
                     for k in node.keywords]
         return make(gast.Call, func=callee, args=args, keywords=keywords)
+
+    # -- nested functions -------------------------------------------------------------------
+
+    def define_function(self, node, name_: str) -> None:
+        """Remember a nested ``def`` (or ``name = lambda ...``): calls to it are inlined.
+        Defaults are evaluated here, where Python evaluates them."""
+        if isinstance(node, gast.Lambda):
+            body = [gast.copy_location(make(gast.Return, value=node.body), node.body)]
+            node = gast.copy_location(make(gast.FunctionDef, name=name_, args=node.args,
+                                           body=body, decorator_list=[], returns=None), node)
+        if node.decorator_list:
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: decorated nested function "
+                f"'{name_}'", construct="decorated nested function",
+                hint="define the decorated function at module level",
+                origin=self.parsed.origin(node))
+        args = node.args
+        if args.vararg or args.kwarg:
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: nested function '{name_}' takes "
+                f"*args/**kwargs", construct="nested function with *args",
+                hint="name each parameter", origin=self.parsed.origin(node))
+        defaults = [self.atom(d) for d in args.defaults]
+        kw_defaults = [d if d is None else self.atom(d) for d in args.kw_defaults]
+        self.local_functions[name_] = (node, defaults, kw_defaults)
+
+    def inline_call(self, function_name: str, call: gast.Call):
+        """The value of a call of a nested function, computed by its body inlined here (its
+        locals renamed apart; the variables it closes over read as they are now)."""
+        node, defaults, kw_defaults = self.local_functions[function_name]
+        if function_name in self.inlining:
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: nested function "
+                f"'{function_name}' calls itself", construct="recursive nested function",
+                hint="define a recursive function at module level",
+                origin=self.parsed.origin(call))
+        args = node.args
+        positional = [a.id for a in args.posonlyargs + args.args]
+        keyword_only = [a.id for a in args.kwonlyargs]
+        values = {}
+        if len(call.args) > len(positional):
+            raise self.call_error(call, function_name, "too many positional arguments")
+        for parameter, argument in zip(positional, call.args):
+            values[parameter] = self.atom(argument)
+        for keyword in call.keywords:
+            if keyword.arg is None or keyword.arg in values or \
+                    keyword.arg not in positional + keyword_only:
+                raise self.call_error(call, function_name, f"bad keyword {keyword.arg}")
+            values[keyword.arg] = self.atom(keyword.value)
+        for parameter, default in zip(positional[len(positional) - len(defaults):], defaults):
+            values.setdefault(parameter, default)
+        for parameter, default in zip(keyword_only, kw_defaults):
+            if default is not None:
+                values.setdefault(parameter, default)
+        missing = [p for p in positional + keyword_only if p not in values]
+        if missing:
+            raise self.call_error(call, function_name, f"missing argument {missing[0]}")
+        renames = {local: self.namer.fresh(local)
+                   for local in _stored_names(node.body) | set(positional + keyword_only)}
+        self.local_names.update(renames.values())
+        body = [_renamed(clone(statement), renames) for statement in node.body]
+        inner = make(gast.FunctionDef, name=function_name, args=node.args, body=body,
+                     decorator_list=[], returns=None)
+        lowered = lower_exits(gast.copy_location(inner, node), self.namer)
+        self.local_names |= _stored_names(lowered)
+        outer_statement, outer_result = self.user_statement, self.inline_result
+        self.inlining.append(function_name)
+        try:
+            for parameter, value in values.items():
+                self.user_statement = outer_statement
+                self.bind(renames[parameter], value)
+            self.inline_result = None
+            for statement in lowered:
+                if self.statement(statement):
+                    break
+            result = self.inline_result if self.inline_result is not None else const(None)
+        finally:
+            self.inlining.pop()
+            self.user_statement, self.inline_result = outer_statement, outer_result
+        return _normalized(result) if isinstance(result, gast.Name) else result
+
+    def call_error(self, call, function_name: str, what: str) -> TransformError:
+        return TransformError(f"cannot differentiate {self.parsed.name}: call of nested "
+                              f"function '{function_name}': {what}",
+                              construct=f"call of {function_name}",
+                              origin=self.parsed.origin(call))
 
     def is_builtin(self, func, names) -> bool:
         return (isinstance(func, gast.Name) and func.id in names
@@ -404,6 +502,9 @@ class Normalizer:
 
     def assign_target(self, target, node) -> None:
         """Assign the (user) expression ``node`` to ``target``."""
+        if isinstance(target, gast.Name) and isinstance(node, gast.Lambda):
+            self.define_function(node, target.id)
+            return
         if isinstance(target, gast.Name):
             value = self.operation(node)
             self.bind(target.id, value)
@@ -466,7 +567,13 @@ class Normalizer:
         elif isinstance(node, gast.Assert):
             self.emit(make(gast.Assert, test=self.opaque(node.test),
                            msg=node.msg and self.opaque(node.msg)))
+        elif isinstance(node, gast.FunctionDef):
+            self.define_function(node, node.name)
         elif isinstance(node, gast.Return):
+            if self.inlining:                       # the end of an inlined nested function
+                self.inline_result = self.atom(node.value) if node.value is not None \
+                    else const(None)
+                return True
             if node.value is None or isinstance(node.value, (gast.Name, gast.Constant)):
                 self.result = self.atom(node.value) if node.value is not None else const(None)
             else:
@@ -511,8 +618,30 @@ def _loaded_names(statements: list) -> set[str]:
 
 
 def _stored_names(statements: list) -> set[str]:
-    return {n.id for s in statements for n in gast.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    """Names the statements assign (a nested function's own locals excluded)."""
+    found = set()
+
+    def visit(node) -> None:
+        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            if isinstance(node, gast.FunctionDef):
+                found.add(node.name)
+            return
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            found.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child)
+
+    for statement in statements:
+        visit(statement)
+    return found
+
+
+def _renamed(node, renames: dict[str, str]):
+    """``node`` with the names in ``renames`` replaced (not inside nested functions)."""
+    for inner in gast.walk(node):
+        if isinstance(inner, gast.Name) and inner.id in renames:
+            inner.id = renames[inner.id]
+    return node
 
 
 def _normalized(atom):

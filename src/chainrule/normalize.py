@@ -181,6 +181,12 @@ class Normalizer:
             return type(node)(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
         if isinstance(node, gast.IfExp):
             return self.conditional_expression(node)
+        if isinstance(node, gast.Lambda):
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: a lambda used as a value is not "
+                f"supported", construct="lambda used as a value",
+                hint="assign it to a name and call it directly (f = lambda ...; f(x)), or "
+                     "define a function at module level", origin=self.parsed.origin(node))
         raise TransformError(
             f"cannot differentiate {self.parsed.name}: {type(node).__name__} expression is not "
             f"supported", construct=type(node).__name__, origin=self.parsed.origin(node))

@@ -52,9 +52,8 @@ def with_lambda(x):
 
 
 def with_subscript_store(x):
-    y = np.zeros(3)
-    y[0] = x
-    return np.sum(y)
+    x[0] = 1.0
+    return np.sum(x)
 
 
 def with_star_args(*xs):
@@ -68,7 +67,7 @@ def with_star_args(*xs):
     (with_yield, "yield", "yield x"),
     (with_global, "global statement", "global COUNTER"),
     (with_lambda, "lambda", "lambda v"),
-    (with_subscript_store, "assignment into an element", "y[0] = x"),
+    (with_subscript_store, "assignment into an element", "x[0] = 1.0"),
     (with_star_args, "*args", "def with_star_args"),
 ])
 def test_refused_construct_names_file_line_and_construct(function, construct, marker):

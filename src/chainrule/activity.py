@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .operations import CALL, COPY, INDEX, ITERATE, PACK, REFUSED, RULE, Operation
+from .operations import CALL, COPY, INDEX, ITERATE, PACK, REFUSED, RULE, STORE, Operation
 
 # kinds of operation a gradient would flow through
-FLOWS = {COPY, RULE, INDEX, PACK, REFUSED, ITERATE, CALL}
+FLOWS = {COPY, RULE, INDEX, PACK, REFUSED, ITERATE, CALL, STORE}
 
 
 @dataclass

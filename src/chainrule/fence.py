@@ -17,7 +17,8 @@ SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return
                         gast.Continue, gast.FunctionDef)
 SUPPORTED_EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Attribute,
                          gast.Subscript, gast.Name, gast.Constant, gast.Tuple, gast.List,
-                         gast.Slice, gast.keyword, gast.BoolOp, gast.IfExp, gast.Lambda)
+                         gast.Slice, gast.keyword, gast.BoolOp, gast.IfExp, gast.Lambda,
+                         gast.Dict)
 SUPPORTED_OTHER = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                    gast.arguments)
 
@@ -42,7 +43,6 @@ REFUSED = {
     gast.SetComp: ("set comprehension", "sets are not differentiable containers"),
     gast.DictComp: ("dict comprehension", "dicts are not supported yet"),
     gast.GeneratorExp: ("generator expression", "use an array and NumPy reductions"),
-    gast.Dict: ("dict literal", "dicts are not supported yet"),
     gast.Set: ("set literal", "sets are not differentiable containers"),
     gast.Starred: ("starred expression (*args)", "pass the arguments explicitly"),
     gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
@@ -79,12 +79,14 @@ def _check_node(parsed: ParsedFunction, node) -> None:
                       "rewrite it with supported expressions")
     if isinstance(node, gast.AnnAssign) and node.value is None:
         raise _refuse(parsed, node, "annotation without a value", "assign a value")
-    if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
-        raise _refuse(parsed, node, "in-place update of an element or attribute",
-                      "build a new array (e.g. with np.where) instead of assigning into one")
+    if isinstance(node, gast.AugAssign):
+        _check_target(parsed, node.target)
     if isinstance(node, gast.Assign):
         for target in node.targets:
             _check_target(parsed, target)
+    if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
+        raise _refuse(parsed, node, "dict unpacking (**d) in a literal",
+                      "build the dict with explicit keys")
 
 
 def _check_target(parsed: ParsedFunction, target) -> None:
@@ -95,7 +97,9 @@ def _check_target(parsed: ParsedFunction, target) -> None:
             _check_target(parsed, element)
         return
     if isinstance(target, gast.Subscript):
-        raise _refuse(parsed, target, "assignment into an element or slice",
-                      "build a new array (e.g. np.where or np.concatenate) instead")
+        if not isinstance(target.value, gast.Name):
+            raise _refuse(parsed, target, "assignment into an element of an expression",
+                          "assign into a named local array, list or dict")
+        return
     raise _refuse(parsed, target, f"assignment to {type(target).__name__}",
                   "assign to a plain local name")

@@ -46,6 +46,7 @@ class GradientBuilder:
         self.argument_kinds = kinds
         self.helpers: dict[str, object] = {}
         self.call_sites: dict[int, tuple[str, str]] = {}   # statement -> (forward, tape)
+        self.saves: dict[int, tuple] = {}       # store statement -> (old-value name, index)
         self.called_sources: list[str] = []
         self._comment_for = None
         self._pending_comment: str | None = None
@@ -176,7 +177,9 @@ class GradientBuilder:
         packed = ", ".join(tape) + ("," if len(tape) == 1 else "")
         # Names bound only on some paths start as None, so the record can always be made.
         always = set(self.function.params) | set(stacks) | {
-            s.targets[0].id for s in self.function.body if isinstance(s, gast.Assign)} | {
+            s.targets[0].id for s in self.function.body if isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name)} | {
+            self.saves[id(s)][0] for s in self.function.body if id(s) in self.saves} | {
             self.call_sites[id(s)][1] for s in self.function.body if id(s) in self.call_sites}
         presets = [assign(variable, const(None)) for variable in tape if variable not in always]
         forward = _function_source(f"def {forward_name}({_signature(self.parsed.node)}):",
@@ -217,6 +220,12 @@ class GradientBuilder:
                                          body=body or [make(gast.Pass)], orelse=orelse))
             elif isinstance(statement, (gast.For, gast.While)):
                 self.primal_loop(statement, self._plans.get(id(statement)), out)
+            elif id(statement) in self.saves:
+                old, index = self.saves[id(statement)]
+                container = statement.targets[0].value
+                self.emit_into(out, assign(old, make(gast.Call, func=name(self.helper(
+                    "saved_item", runtime.saved_item)), args=[container, index], keywords=[])))
+                self.emit_into(out, statement)
             elif id(statement) in self.call_sites:
                 forward, tape = self.call_sites[id(statement)]
                 call = statement.value
@@ -258,20 +267,20 @@ class GradientBuilder:
         self.emit_into(out, rendered)
 
     def length_of(self, loop):
-        """The number of iterations of a ``for`` loop without early exits."""
+        """The number of iterations of a ``for`` loop without early exits: the length of its
+        sequence (the shortest one for ``zip``), or of its ``range``."""
         length = name(self.helper("len", len))
-        iterable = loop.iter
-        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name):
-            kind = iterable.func.id
-            if kind == "enumerate":
+        sequences = [source[0] for _, source in loop.chainrule_elements if source is not None]
+        if not sequences:
+            iterable = loop.iter
+            if isinstance(iterable, gast.Call) and getattr(iterable.func, "id", "") == \
+                    "enumerate":
                 iterable = iterable.args[0]
-            elif kind == "reversed":
-                iterable = iterable.args[0]
-            elif kind == "zip":
-                return make(gast.Call, func=name(self.helper("min", min)), args=[
-                    make(gast.Call, func=length, args=[a], keywords=[])
-                    for a in iterable.args], keywords=[])
-        return make(gast.Call, func=length, args=[iterable], keywords=[])
+            sequences = [iterable]
+        lengths = [make(gast.Call, func=length, args=[s], keywords=[]) for s in sequences]
+        if len(lengths) == 1:
+            return lengths[0]
+        return make(gast.Call, func=name(self.helper("min", min)), args=lengths, keywords=[])
 
 
 def _function_source(header: str, lines: list) -> str:

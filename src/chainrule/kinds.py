@@ -16,7 +16,7 @@ import types
 import gast
 import numpy as np
 
-from .operations import COPY, ITERATE, PACK, RULE, Operation
+from .operations import COPY, ITERATE, PACK, RULE, STORE, Operation
 from .parsing import ParsedFunction, resolve_dotted
 
 SCALAR, NUMERIC, CONTAINER, UNKNOWN = "scalar", "numeric", "container", "unknown"
@@ -86,6 +86,8 @@ class Kinds:
     def infer_one(self, op: Operation) -> str | None:
         if op.kind == ITERATE:
             return UNKNOWN
+        if op.kind == STORE:
+            return None                       # storing into a container keeps its kind
         value = op.statement.value
         if op.kind == COPY:
             return self.of.get(op.inputs[0])
@@ -93,6 +95,9 @@ class Kinds:
             return self.atom(value)
         if op.kind == PACK:
             return CONTAINER
+        if op.kind == RULE and op.callee is operator.add and CONTAINER in {
+                self.atom(a) for a in op.arguments.values()}:
+            return CONTAINER                  # list concatenation (xs + [v])
         if op.kind != RULE:
             return UNKNOWN
         operand_kinds = {self.atom(a) for a in op.arguments.values()

@@ -13,7 +13,10 @@ The forms that survive, each an ``Assign`` to a single local name unless stated:
   (``np.sin``, ``helper``), ``atom.method`` or an atom
 * ``name = atom.attr``                    attribute of a local value
 * ``name = atom[index]``                  index built of atoms, slices and tuples of those
-* ``name = (atom, ...)`` / ``[atom, ...]``  tuple / list literal
+* ``name = (atom, ...)`` / ``[atom, ...]`` / ``{const: atom}``  tuple / list / dict literal
+* ``name[index] = atom``                  store into an array, list or dict made in the
+  function (in place: the reverse sweep restores the old value); ``xs.append(v)`` and
+  ``xs.extend(ys)`` on a list become ``xs_1 = xs + [v]`` / ``xs + ys``
 * ``name = <boolean expression>``         ``and``/``or``/``not`` kept whole, never differentiated
 * ``Expr(callee(...))``                   call made for its side effects
 * ``assert <expression>``                 kept whole, never differentiated
@@ -80,6 +83,7 @@ class Normalizer:
         self.block: list = []                          # where statements are emitted now
         self.user_statement = None
         self.local_functions: dict[str, tuple] = {}    # nested def/lambda -> (node, defaults)
+        self.views: set[str] = set()                   # SSA names that may view another array
         self.inlining: list[str] = []                  # nested functions being inlined
         self.inline_result = None
         # SSA name -> the user names whose current value is the same object (plain copies
@@ -179,6 +183,9 @@ class Normalizer:
                         ctx=gast.Load())
         if isinstance(node, (gast.Tuple, gast.List)):
             return type(node)(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+        if isinstance(node, gast.Dict):
+            keys = [self.atom(k) for k in node.keys]
+            return make(gast.Dict, keys=keys, values=[self.atom(v) for v in node.values])
         if isinstance(node, gast.IfExp):
             return self.conditional_expression(node)
         if isinstance(node, gast.Lambda):
@@ -219,6 +226,54 @@ class Normalizer:
         keywords = [make(gast.keyword, arg=k.arg, value=self.atom(k.value))
                     for k in node.keywords]
         return make(gast.Call, func=callee, args=args, keywords=keywords)
+
+    # -- containers and stores --------------------------------------------------------------
+
+    def list_method(self, call) -> bool:
+        """``xs.append(v)`` / ``xs.extend(ys)`` on a local list, as ``xs_1 = xs + [v]``."""
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and isinstance(call.func.value, gast.Name)
+                and call.func.value.id in self.local_names
+                and call.func.attr in ("append", "extend") and len(call.args) == 1
+                and not call.keywords):
+            return False
+        owner = call.func.value.id
+        current = self.read(owner, call.func.value)
+        others = self.shared.get(current.id, set()) - {owner}
+        added = self.atom(call.args[0])
+        if call.func.attr == "append":
+            added = self.atom(make(gast.List, elts=[added], ctx=gast.Load()))
+        self.bind(owner, make(gast.BinOp, left=current, op=gast.Add(), right=added))
+        self.block[-1].chainrule_list_update = True
+        if others:
+            self.block[-1].chainrule_shared_with = sorted(others)
+        return True
+
+    def store_item(self, target, value, index=None) -> None:
+        """``name[index] = value``, in place, on a container the function made itself."""
+        owner = target.value.id
+        base = self.read(owner, target.value)
+        others = self.shared.get(base.id, set()) - {owner}
+        problem = None
+        if owner in self.params and self.current.get(owner) == owner:
+            problem = (f"assignment into argument '{owner}' would change the caller's object",
+                       f"copy it first ({owner} = {owner}.copy())")
+        elif others:
+            problem = (f"assignment into '{owner}', which names the same object as "
+                       f"{', '.join(repr(o) for o in sorted(others))}",
+                       f"copy it first ({owner} = {sorted(others)[0]}.copy())")
+        elif owner not in self.local_names or base.id in self.views:
+            problem = (f"assignment into '{owner}', which may be a view of another array",
+                       f"make it a copy first ({owner} = ....copy())")
+        if problem:
+            raise TransformError(f"cannot differentiate {self.parsed.name}: {problem[0]} "
+                                 f"(assignment into an element)",
+                                 construct="assignment into an element", hint=problem[1],
+                                 origin=self.parsed.origin(target))
+        index = index if index is not None else self.index(target.slice)
+        store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
+                                                ctx=gast.Store())], value=value)
+        self.emit(store)
 
     # -- nested functions -------------------------------------------------------------------
 
@@ -306,6 +361,15 @@ class Normalizer:
                               construct=f"call of {function_name}",
                               origin=self.parsed.origin(call))
 
+    def builtin_name(self, identifier: str) -> str:
+        """The name ``identifier``, when it means the builtin here (not shadowed)."""
+        if identifier in self.local_names or identifier in self.parsed.globals or \
+                identifier in self.parsed.cells:
+            raise TransformError(f"cannot differentiate {self.parsed.name}: enumerate(zip(...)) "
+                                 f"needs the builtin {identifier}, which is shadowed",
+                                 construct="shadowed builtin")
+        return identifier
+
     def is_builtin(self, func, names) -> bool:
         return (isinstance(func, gast.Name) and func.id in names
                 and func.id not in self.local_names
@@ -341,6 +405,8 @@ class Normalizer:
             self.block, self.current, self.user_statement = outer_block, outer_current, outer_user
 
     def copy(self, target: str, source: str, into: list, at) -> None:
+        if source in self.views or source in self.params:
+            self.views.add(target)
         statement = assign(target, name(source))
         statement.user_statement = at
         gast.copy_location(statement, at)
@@ -373,7 +439,13 @@ class Normalizer:
                 continue
             joined = self.namer.version(variable)          # phi: one name after the if
             for version, block in ((in_body, body), (in_orelse, orelse)):
-                if version is not None and not _rename_last_definition(block, version, joined):
+                if version is None:
+                    # Unbound on this path (Python would fail only if it were read): bind
+                    # the join name to None, so later joins can always copy it.
+                    unbound = assign(joined, const(None))
+                    unbound.user_statement = at
+                    block.append(gast.copy_location(unbound, at))
+                elif not _rename_last_definition(block, version, joined):
                     self.copy(joined, version, block, at)
             self.current[variable] = joined
         statement = make(gast.If, test=test, body=body or [make(gast.Pass)], orelse=orelse)
@@ -394,16 +466,27 @@ class Normalizer:
         return _normalized(name(self.current[temporary]))
 
     def loop_headers(self, node, at) -> dict[str, str]:
-        """Header names of the loop-carried variables, initialized before the loop."""
-        assigned = _stored_names(node.body) | _stored_names([node.target] if isinstance(
-            node, gast.For) else [])
+        """Header names of the loop-carried variables, initialized before the loop.
+
+        A variable is carried when it is bound before the loop, or when an iteration may
+        leave it unassigned (it then keeps an earlier iteration's value; before the first
+        assignment it holds None where Python would have it unbound)."""
+        targets = _stored_names([node.target]) if isinstance(node, gast.For) else set()
+        assigned = _stored_names(node.body) | targets
+        every_iteration = _definitely_assigned(node.body) | targets
         headers = {}
         for variable in sorted(assigned):
+            if variable not in self.current and variable in every_iteration:
+                continue
+            header = self.namer.version(variable)
             if variable in self.current:
-                header = self.namer.version(variable)
                 self.copy(header, self.current[variable], self.block, at)
-                headers[variable] = header
-                self.current[variable] = header
+            else:
+                unbound = assign(header, const(None))
+                unbound.user_statement = at
+                self.block.append(gast.copy_location(unbound, at))
+            headers[variable] = header
+            self.current[variable] = header
         return headers
 
     def close_loop(self, loop, body: list, after_body: dict, headers: dict, at) -> None:
@@ -418,8 +501,10 @@ class Normalizer:
         loop.body = body or [make(gast.Pass)]
         self.emit(loop)
 
-    def for_statement(self, node) -> None:
+    def for_statement(self, original) -> None:
         at = self.user_statement
+        node = gast.copy_location(make(gast.For, target=original.target, iter=original.iter,
+                                       body=original.body, orelse=[]), original)  # rewritable
         iterable, sources = self.loop_iterable(node)
         headers = self.loop_headers(node, at)
         before = dict(self.current)
@@ -442,7 +527,7 @@ class Normalizer:
         loop = make(gast.For, target=loop_targets[0] if len(loop_targets) == 1 else make(
             gast.Tuple, elts=loop_targets, ctx=gast.Store()), iter=iterable, body=[],
             orelse=[])
-        loop.chainrule_user = node
+        loop.chainrule_user = original
         loop.chainrule_elements = elements
         self.close_loop(loop, body, after_body, headers, at)
 
@@ -457,20 +542,43 @@ class Normalizer:
                             keywords=[]), [None]
             tuple_target = isinstance(node.target, (gast.Tuple, gast.List))
             if self.is_builtin(func, ("enumerate",)) and tuple_target and \
+                    len(node.target.elts) == 2 and len(args) == 1 and \
+                    isinstance(args[0], gast.Call) and self.is_builtin(args[0].func, ("zip",)) \
+                    and isinstance(node.target.elts[1], (gast.Tuple, gast.List)) and \
+                    len(node.target.elts[1].elts) == len(args[0].args):
+                # for i, (a, b) in enumerate(zip(xs, ys)) is for i, a, b in zip(range, xs, ys)
+                zipped = args[0].args
+                counter = make(gast.Call, func=name(self.builtin_name("range")), args=[
+                    make(gast.Call, func=name(self.builtin_name("len")), args=[zipped[0]],
+                         keywords=[])], keywords=[])
+                node.target = make(gast.Tuple, elts=[node.target.elts[0]] +
+                                   node.target.elts[1].elts, ctx=gast.Store())
+                node.iter = make(gast.Call, func=args[0].func, args=[counter] + zipped,
+                                 keywords=[])
+                return self.loop_iterable(node)
+            if self.is_builtin(func, ("enumerate",)) and tuple_target and \
                     len(node.target.elts) == 2 and len(args) in (1, 2):
-                atoms = [self.atom(a) for a in args]
-                return make(gast.Call, func=func, args=atoms, keywords=[]), [
-                    None, (atoms[0], False)]
+                sequence, source = self.sequence(args[0])
+                extra = [self.atom(a) for a in args[1:]]
+                return make(gast.Call, func=func, args=[sequence] + extra, keywords=[]), [
+                    None, source]
             if self.is_builtin(func, ("zip",)) and tuple_target and \
                     len(node.target.elts) == len(args):
-                atoms = [self.atom(a) for a in args]
-                return make(gast.Call, func=func, args=atoms, keywords=[]), [
-                    (a, False) for a in atoms]
-            if self.is_builtin(func, ("reversed",)) and len(args) == 1:
-                atom = self.atom(args[0])
-                return make(gast.Call, func=func, args=[atom], keywords=[]), [(atom, True)]
-        atom = self.atom(iterable)
-        return atom, [(atom, False)]
+                parts = [self.sequence(a) for a in args]
+                return make(gast.Call, func=func, args=[p[0] for p in parts], keywords=[]), [
+                    p[1] for p in parts]
+        sequence, source = self.sequence(iterable)
+        return sequence, [source]
+
+    def sequence(self, node):
+        """A loop's sequence as written in the header, and where its elements come from:
+        ``(atom, reversed?)``."""
+        if isinstance(node, gast.Call) and self.is_builtin(node.func, ("reversed",)) and \
+                len(node.args) == 1 and not node.keywords:
+            atom = self.atom(node.args[0])
+            return make(gast.Call, func=node.func, args=[atom], keywords=[]), (atom, True)
+        atom = self.atom(node)
+        return atom, (atom, False)
 
     def while_statement(self, node) -> None:
         at = self.user_statement
@@ -505,11 +613,16 @@ class Normalizer:
         self.namer.reserve(version)
         self.emit(assign(version, value))
         self.current[identifier] = version
+        if _may_be_view(value, self.views, self.params):
+            self.views.add(version)
 
     def assign_target(self, target, node) -> None:
         """Assign the (user) expression ``node`` to ``target``."""
         if isinstance(target, gast.Name) and isinstance(node, gast.Lambda):
             self.define_function(node, target.id)
+            return
+        if isinstance(target, gast.Subscript):
+            self.store_item(target, self.atom(node))
             return
         if isinstance(target, gast.Name):
             value = self.operation(node)
@@ -550,6 +663,14 @@ class Normalizer:
                     self.assign_target(target, value)
         elif isinstance(node, gast.AnnAssign):
             self.assign_target(node.target, node.value)
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Subscript):
+            # y[i] += v reads the element, then stores the sum back in place.
+            index = self.index(node.target.slice)
+            base = self.read(node.target.value.id, node.target.value)
+            element = make(gast.Subscript, value=base, slice=index, ctx=gast.Load())
+            total = make(gast.BinOp, left=self.atom(element), op=node.op,
+                         right=self.atom(node.value))
+            self.store_item(node.target, self.atom(total), index)
         elif isinstance(node, gast.AugAssign):
             current = self.read(node.target.id, node.target)
             others = self.shared.get(current.id, set()) - {node.target.id}
@@ -560,7 +681,9 @@ class Normalizer:
                 # builder refuses it unless the value is a Python scalar.
                 self.block[-1].chainrule_shared_with = sorted(others)
         elif isinstance(node, gast.Expr):
-            if isinstance(node.value, gast.Call):
+            if self.list_method(node.value):
+                pass
+            elif isinstance(node.value, gast.Call):
                 self.emit(make(gast.Expr, value=self.call(node.value)))
             elif not isinstance(node.value, gast.Constant):
                 self.atom(node.value)
@@ -606,11 +729,28 @@ class Normalizer:
                               return_statement, self.namer)
 
 
+def _definitely_assigned(statements: list) -> set[str]:
+    """User names that every run of ``statements`` assigns."""
+    found = set()
+    for statement in statements:
+        if isinstance(statement, (gast.Assign, gast.AnnAssign, gast.AugAssign)):
+            targets = statement.targets if isinstance(statement, gast.Assign) else [
+                statement.target]
+            found |= {n.id for t in targets for n in gast.walk(t)
+                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        elif isinstance(statement, gast.If):
+            found |= _definitely_assigned(statement.body) & _definitely_assigned(
+                statement.orelse)
+        elif isinstance(statement, gast.Expr):
+            found |= _stored_names([statement])          # xs.append(v)
+    return found
+
+
 def _rename_last_definition(block: list, version: str, joined: str) -> bool:
     """Let the statement of ``block`` that defines ``version`` define ``joined`` instead,
     when nothing else in the block reads ``version`` (saves a copy into the join name)."""
     definitions = [s for s in block if isinstance(s, gast.Assign)
-                   and s.targets[0].id == version]
+                   and isinstance(s.targets[0], gast.Name) and s.targets[0].id == version]
     if len(definitions) != 1 or version in _loaded_names(block) or \
             version in _stored_names([s for s in block if s is not definitions[0]]):
         return False
@@ -621,6 +761,25 @@ def _rename_last_definition(block: list, version: str, joined: str) -> bool:
 def _loaded_names(statements: list) -> set[str]:
     return {n.id for s in statements for n in gast.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+_VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "broadcast_to",
+                   "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
+                   "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
+                   "real", "imag", "matrix_transpose"}
+
+
+def _may_be_view(value, views: set[str], params: list[str]) -> bool:
+    """Whether a value may share memory with another array (so storing into it is unsafe)."""
+    if isinstance(value, gast.Name):
+        return value.id in views or value.id in params
+    if isinstance(value, (gast.Subscript, gast.Attribute)):
+        return True
+    if isinstance(value, gast.Call):
+        func = value.func
+        called = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
+        return called in _VIEW_FUNCTIONS
+    return False
 
 
 def _stored_names(statements: list) -> set[str]:
@@ -634,6 +793,9 @@ def _stored_names(statements: list) -> set[str]:
             return
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             found.add(node.id)
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr in ("append", "extend") and isinstance(node.func.value, gast.Name):
+            found.add(node.func.value.id)          # xs.append(v) rebinds xs (xs = xs + [v])
         for child in gast.iter_child_nodes(node):
             visit(child)
 

@@ -38,8 +38,9 @@ CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "
 # Array methods whose extra positional arguments form one tuple (x.reshape(2, 3)).
 PACKED_METHODS = {"reshape": "shape", "transpose": "axes"}
 
-COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED, ITERATE, CALL = (
-    "copy", "constant", "rule", "index", "pack", "nondiff", "refused", "iterate", "call")
+COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED, ITERATE, CALL, STORE = (
+    "copy", "constant", "rule", "index", "pack", "nondiff", "refused", "iterate", "call",
+    "store")
 
 # Python functions under these modules are never differentiated through their source: a
 # NumPy or standard-library function without a rule is reported as such.
@@ -80,6 +81,11 @@ class Classifier:
     def classify(self, statement) -> Operation:
         if not isinstance(statement, gast.Assign):
             return Operation(statement, None, NONDIFF)
+        if isinstance(statement.targets[0], gast.Subscript):
+            # container[index] = value: the container now also depends on the value.
+            store = statement.targets[0]
+            return Operation(statement, store.value.id, STORE, self.names([statement.value]),
+                             arguments={"index": store.slice, "value": statement.value})
         target = statement.targets[0].id
         value = statement.value
         operation = self.value(statement, target, value)
@@ -110,6 +116,8 @@ class Classifier:
             return Operation(statement, target, INDEX, self.names([value.value]))
         if isinstance(value, (gast.Tuple, gast.List)):
             return Operation(statement, target, PACK, self.names(value.elts))
+        if isinstance(value, gast.Dict):
+            return Operation(statement, target, PACK, self.names(value.values))
         raise self.error(value, f"{type(value).__name__} is not supported",
                          type(value).__name__)
 

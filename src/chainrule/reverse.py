@@ -27,7 +27,11 @@ from .activity import Activity
 from .inline import inline
 from .kinds import NUMERIC, SCALAR, Kinds
 from .calls import vjp_of
-from .operations import CALL, COPY, INDEX, ITERATE, PACK, RULE, Operation, local_name
+import operator
+
+from .kinds import CONTAINER
+from .operations import (CALL, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
+                         local_name)
 from .syntax import assign, clone, const, make, name
 
 
@@ -55,7 +59,13 @@ class ReverseSweep:
         self.plans: dict[int, LoopPlan] = {}
         self.out: list = []
         self.occurrences = _occurrences(builder.function.body, operations,
-                                        builder.function.params)
+                                        builder.function.params, builder.function.result)
+        # Containers the reverse sweep may read: their stores must be undone on the way back.
+        self.restore = {name_ for ops in operations.values() for op in ops
+                        if op.target and activity.active(op.target)
+                        for name_ in list(op.inputs) + [a.id for a in op.arguments.values()
+                                                        if isinstance(a, gast.Name)]}
+        self.restore |= {v for v in self.locals if activity.active(v)}
 
     # -- output -----------------------------------------------------------------------------
 
@@ -211,12 +221,16 @@ class ReverseSweep:
                 assigned |= {inner_plan.count, *inner_plan.preset}
             if id(inner) in self.builder.call_sites:
                 assigned.add(self.builder.call_sites[id(inner)][1])
+            if id(inner) in self.builder.saves:
+                assigned.add(self.builder.saves[id(inner)][0])
         needed = sorted(_reads(body) & assigned)
         counted = isinstance(node, gast.While) or bool(node.chainrule_exit_flags)
         plan = LoopPlan(self.namer.fresh("iterations" if counted else "length"), counted)
         headers = set(node.chainrule_headers.values())
         unconditional = _assigned_directly(node) | {
-            self.builder.call_sites[id(s)][1] for s in node.body if id(s) in self.builder.call_sites}
+            self.builder.call_sites[id(s)][1] for s in node.body
+            if id(s) in self.builder.call_sites} | {
+            self.builder.saves[id(s)][0] for s in node.body if id(s) in self.builder.saves}
         for variable in needed:
             stack = self.namer.fresh(f"{variable}_stack")
             if variable in headers:
@@ -232,6 +246,9 @@ class ReverseSweep:
 
     def operation(self, op: Operation, index: str | None = None) -> None:
         target = op.target
+        if op.kind == STORE:
+            self.store(op)
+            return
         if not self.active(target):
             return
         adjoint = self.adjoints.get(target)
@@ -243,10 +260,12 @@ class ReverseSweep:
         if op.kind == COPY:
             self.contribute(op.inputs[0], name(adjoint))
         elif op.kind == PACK:
-            for position, element in enumerate(value.elts):
+            keys = value.keys if isinstance(value, gast.Dict) else [
+                const(position) for position in range(len(value.elts))]
+            elements = value.values if isinstance(value, gast.Dict) else value.elts
+            for key, element in zip(keys, elements):
                 self.contribute(local_name(element, self.locals), make(
-                    gast.Subscript, value=name(adjoint), slice=const(position),
-                    ctx=gast.Load()))
+                    gast.Subscript, value=name(adjoint), slice=clone(key), ctx=gast.Load()))
         elif op.kind == INDEX:
             self.contribute(op.inputs[0], self.call_helper(
                 "index_adjoint", runtime.index_adjoint,
@@ -279,6 +298,38 @@ class ReverseSweep:
                         ctx=gast.Load())
         return index
 
+    def store(self, op: Operation) -> None:
+        """``container[index] = value``: the value's cotangent is the container's at
+        ``index``; that slot's cotangent becomes zero; the old content is put back."""
+        container, value = op.target, op.arguments["value"]
+        index = self.index_expression(op.arguments["index"])
+        adjoint = self.adjoints.get(container)
+        self.builder.comment(op.statement)
+        if adjoint is not None and self.active(container):
+            self.contribute(local_name(value, self.locals), self.call_helper(
+                "item_cotangent", runtime.item_cotangent, [name(adjoint), index, value]))
+            own = self.namer.adjoint(container)
+            self.emit(assign(own, self.call_helper("without_item", runtime.without_item,
+                                                   [name(adjoint), clone(index)])))
+            self.adjoints[container] = own
+        if container in self.restore:
+            old = self.namer.fresh(f"{container}_old")
+            self.builder.saves[id(op.statement)] = (old, clone(index))
+            self.emit(make(gast.Expr, value=self.call_helper(
+                "restore_item", runtime.restore_item, [name(container), clone(index),
+                                                       name(old)])))
+
+    def concatenation(self, op: Operation, adjoint: str) -> None:
+        """``xs + ys`` on lists: each part's cotangent is its slice of the result's."""
+        left, right = op.arguments["a"], op.arguments["b"]
+        length = make(gast.Call, func=name(self.builder.helper("len", len)), args=[left],
+                      keywords=[])
+        parts = ((left, make(gast.Slice, lower=None, upper=length, step=None)),
+                 (right, make(gast.Slice, lower=clone(length), upper=None, step=None)))
+        for atom, part in parts:
+            self.contribute(local_name(atom, self.locals), make(
+                gast.Subscript, value=name(adjoint), slice=part, ctx=gast.Load()))
+
     def call(self, op: Operation, adjoint: str) -> None:
         """A call of a user function: its forward runs in the primal (keeping a record), its
         backward here."""
@@ -309,6 +360,10 @@ class ReverseSweep:
                 gast.Subscript, value=name(grads), slice=const(position), ctx=gast.Load()))
 
     def rule(self, op: Operation, adjoint: str) -> None:
+        if op.callee is operator.add and CONTAINER in {
+                self.kinds.atom(a) for a in op.arguments.values()}:
+            self.concatenation(op, adjoint)
+            return
         wanted = {parameter for parameter, atom in op.arguments.items()
                   if self.active(local_name(atom, self.locals))}
         if not wanted:
@@ -371,7 +426,8 @@ class _Occurrences:
                 if any(key in p for p in paths) and any(key not in p for p in paths)}
 
 
-def _occurrences(body: list, operations: dict, parameters: list[str]) -> _Occurrences:
+def _occurrences(body: list, operations: dict, parameters: list[str],
+                 result) -> _Occurrences:
     found = _Occurrences()
 
     def visit(statements: list, path: tuple) -> None:
@@ -401,6 +457,8 @@ def _occurrences(body: list, operations: dict, parameters: list[str]) -> _Occurr
 
     for parameter in parameters:
         found.add(parameter, ())                       # defined on entry, outside every loop
+    if isinstance(result, gast.Name):
+        found.add(result.id, ())                       # read by the return, after every loop
     visit(body, ())
     return found
 
@@ -440,6 +498,6 @@ def _assigned_directly(loop) -> set[str]:
     names = {n.id for n in gast.walk(loop.target) if isinstance(n, gast.Name)} \
         if isinstance(loop, gast.For) else set()
     for statement in loop.body:
-        if isinstance(statement, gast.Assign):
+        if isinstance(statement, gast.Assign) and isinstance(statement.targets[0], gast.Name):
             names.add(statement.targets[0].id)
     return names

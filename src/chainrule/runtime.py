@@ -129,6 +129,8 @@ def zero_cotangent(x):
     """A zero cotangent shaped like ``x``: 0.0, a float array, or a container of those."""
     if isinstance(x, (tuple, list)):
         return type(x)(zero_cotangent(item) for item in x)
+    if isinstance(x, dict):
+        return {key: zero_cotangent(item) for key, item in x.items()}
     if isinstance(x, (np.ndarray, np.generic)):
         return np.zeros(np.shape(x), dtype=_float_dtype(x, 0.0))
     return 0.0
@@ -147,6 +149,10 @@ def index_adjoint(g, x, index):
         grads = [zero_cotangent(item) for item in x]
         grads[index] = g
         return tuple(grads) if isinstance(x, tuple) else grads
+    if isinstance(x, dict):
+        grads = zero_cotangent(x)
+        grads[index] = g
+        return grads
     z = np.zeros(np.shape(x), dtype=_float_dtype(x, g))
     if _is_basic_index(index):
         z[index] = g
@@ -163,7 +169,54 @@ def accumulate(a, b):
         return a
     if isinstance(a, (tuple, list)):
         return type(a)(accumulate(p, q) for p, q in zip(a, b))
+    if isinstance(a, dict):
+        return {key: accumulate(a.get(key), b.get(key)) for key in {**a, **b}}
     return a + b
+
+
+_ABSENT = object()      # a dict key that did not exist before a store
+
+
+def saved_item(container, index):
+    """The value at ``container[index]`` before a store overwrites it (a copy for arrays,
+    so the store cannot change it; a marker for a missing dict key)."""
+    if isinstance(container, dict):
+        return container.get(index, _ABSENT)
+    if isinstance(container, np.ndarray):
+        return np.copy(container[index])
+    return container[index]
+
+
+def restore_item(container, index, old) -> None:
+    """Undo a store (the reverse sweep walks back through the primal's states)."""
+    if old is _ABSENT:
+        del container[index]
+    else:
+        container[index] = old
+
+
+def item_cotangent(g, index, value):
+    """The cotangent of the value stored by ``container[index] = value``, from the
+    container's cotangent ``g``."""
+    if isinstance(g, (list, tuple, dict)):
+        return g[index]
+    return unbroadcast(g[index], value)
+
+
+def without_item(g, index):
+    """A copy of the container cotangent ``g`` with a zero at ``index`` (the slot a store
+    overwrote had no influence on the result)."""
+    if isinstance(g, dict):
+        grads = dict(g)
+        grads[index] = zero_cotangent(g[index])
+        return grads
+    if isinstance(g, (list, tuple)):
+        grads = list(g)
+        grads[index] = zero_cotangent(g[index])
+        return type(g)(grads)
+    grads = np.array(g, dtype=_float_dtype(g, 0.0))
+    grads[index] = 0.0
+    return grads
 
 
 # ----------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return
 SUPPORTED_EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Attribute,
                          gast.Subscript, gast.Name, gast.Constant, gast.Tuple, gast.List,
                          gast.Slice, gast.keyword, gast.BoolOp, gast.IfExp, gast.Lambda,
-                         gast.Dict)
+                         gast.Dict, gast.Starred)
 SUPPORTED_OTHER = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                    gast.arguments)
 
@@ -44,7 +44,6 @@ REFUSED = {
     gast.DictComp: ("dict comprehension", "dicts are not supported yet"),
     gast.GeneratorExp: ("generator expression", "use an array and NumPy reductions"),
     gast.Set: ("set literal", "sets are not differentiable containers"),
-    gast.Starred: ("starred expression (*args)", "pass the arguments explicitly"),
     gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
     gast.JoinedStr: ("f-string", "format strings outside the differentiated function"),
 }
@@ -84,6 +83,16 @@ def _check_node(parsed: ParsedFunction, node) -> None:
     if isinstance(node, gast.Assign):
         for target in node.targets:
             _check_target(parsed, target)
+    if isinstance(node, gast.Call):
+        for argument in node.args:
+            for inner in gast.walk(argument):
+                if isinstance(inner, gast.Starred) and inner is not argument:
+                    raise _refuse(parsed, inner, "starred expression inside an argument",
+                                  "pass the arguments explicitly")
+    elif isinstance(node, (gast.Tuple, gast.List)) and any(
+            isinstance(e, gast.Starred) for e in node.elts) and isinstance(node.ctx, gast.Load):
+        raise _refuse(parsed, node, "starred expression (*xs) in a literal",
+                      "build the sequence with + or np.concatenate")
     if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
         raise _refuse(parsed, node, "dict unpacking (**d) in a literal",
                       "build the dict with explicit keys")

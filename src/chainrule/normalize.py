@@ -84,6 +84,7 @@ class Normalizer:
         self.user_statement = None
         self.local_functions: dict[str, tuple] = {}    # nested def/lambda -> (node, defaults)
         self.views: set[str] = set()                   # SSA names that may view another array
+        self.lengths: dict[str, int] = {}              # SSA name -> length of a literal
         self.inlining: list[str] = []                  # nested functions being inlined
         self.inline_result = None
         # SSA name -> the user names whose current value is the same object (plain copies
@@ -222,10 +223,31 @@ class Normalizer:
                           ctx=gast.Load())
         else:
             callee = self.atom(func)
-        args = [self.atom(a) for a in node.args]
+        args = []
+        for argument in node.args:
+            if isinstance(argument, gast.Starred):
+                args.extend(self.unpacked(argument))
+            else:
+                args.append(self.atom(argument))
         keywords = [make(gast.keyword, arg=k.arg, value=self.atom(k.value))
                     for k in node.keywords]
         return make(gast.Call, func=callee, args=args, keywords=keywords)
+
+    def unpacked(self, starred) -> list:
+        """``*xs`` in a call, for a tuple or list whose length is known here."""
+        value = starred.value
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return [self.atom(e) for e in value.elts]
+        sequence = self.atom(value)
+        length = self.lengths.get(getattr(sequence, "id", None))
+        if length is None:
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: *{getattr(value, 'id', '...')} "
+                f"in a call needs a tuple or list whose length is known where it is built",
+                construct="starred argument", origin=self.parsed.origin(starred),
+                hint="pass the elements explicitly, or build the tuple in this function")
+        return [self.atom(make(gast.Subscript, value=sequence, slice=const(position),
+                               ctx=gast.Load())) for position in range(length)]
 
     # -- containers and stores --------------------------------------------------------------
 
@@ -248,6 +270,24 @@ class Normalizer:
         if others:
             self.block[-1].chainrule_shared_with = sorted(others)
         return True
+
+    def refuse_global_mutation(self, call) -> None:
+        """``G.append(x)`` on a global or closure object would change state outside the
+        function (and its value could not be followed): refused."""
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and call.func.attr in _MUTATING_METHODS):
+            return
+        owner = call.func.value
+        while isinstance(owner, (gast.Attribute, gast.Subscript)):
+            owner = owner.value
+        if isinstance(owner, gast.Name) and (owner.id not in self.local_names or
+                                             owner.id in self.params):
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
+                f"'{owner.id}' changes an object from outside the function",
+                construct="mutation of outside state", origin=self.parsed.origin(call),
+                hint=f"work on a copy made in the function ({owner.id} = list({owner.id}) or "
+                     f"{owner.id}.copy()) and return what you need")
 
     def store_item(self, target, value, index=None) -> None:
         """``name[index] = value``, in place, on a container the function made itself."""
@@ -472,8 +512,8 @@ class Normalizer:
         leave it unassigned (it then keeps an earlier iteration's value; before the first
         assignment it holds None where Python would have it unbound)."""
         targets = _stored_names([node.target]) if isinstance(node, gast.For) else set()
-        assigned = _stored_names(node.body) | targets
-        every_iteration = _definitely_assigned(node.body) | targets
+        assigned = _stored_names(node.body, self.local_names) | targets
+        every_iteration = _definitely_assigned(node.body, self.local_names) | targets
         headers = {}
         for variable in sorted(assigned):
             if variable not in self.current and variable in every_iteration:
@@ -615,6 +655,8 @@ class Normalizer:
         self.current[identifier] = version
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
+        if isinstance(value, (gast.Tuple, gast.List)):
+            self.lengths[version] = len(value.elts)
 
     def assign_target(self, target, node) -> None:
         """Assign the (user) expression ``node`` to ``target``."""
@@ -681,6 +723,7 @@ class Normalizer:
                 # builder refuses it unless the value is a Python scalar.
                 self.block[-1].chainrule_shared_with = sorted(others)
         elif isinstance(node, gast.Expr):
+            self.refuse_global_mutation(node.value)
             if self.list_method(node.value):
                 pass
             elif isinstance(node.value, gast.Call):
@@ -729,7 +772,7 @@ class Normalizer:
                               return_statement, self.namer)
 
 
-def _definitely_assigned(statements: list) -> set[str]:
+def _definitely_assigned(statements: list, lists: set[str]) -> set[str]:
     """User names that every run of ``statements`` assigns."""
     found = set()
     for statement in statements:
@@ -739,10 +782,10 @@ def _definitely_assigned(statements: list) -> set[str]:
             found |= {n.id for t in targets for n in gast.walk(t)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         elif isinstance(statement, gast.If):
-            found |= _definitely_assigned(statement.body) & _definitely_assigned(
-                statement.orelse)
+            found |= _definitely_assigned(statement.body, lists) & _definitely_assigned(
+                statement.orelse, lists)
         elif isinstance(statement, gast.Expr):
-            found |= _stored_names([statement])          # xs.append(v)
+            found |= _stored_names([statement], lists)   # xs.append(v)
     return found
 
 
@@ -763,6 +806,10 @@ def _loaded_names(statements: list) -> set[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
+_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
+                     "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put",
+                     "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard"}
+
 _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "broadcast_to",
                    "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
                    "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
@@ -782,8 +829,9 @@ def _may_be_view(value, views: set[str], params: list[str]) -> bool:
     return False
 
 
-def _stored_names(statements: list) -> set[str]:
-    """Names the statements assign (a nested function's own locals excluded)."""
+def _stored_names(statements: list, lists: set[str] | None = None) -> set[str]:
+    """Names the statements assign (a nested function's own locals excluded); with
+    ``lists``, also those of them that ``.append``/``.extend`` rebinds."""
     found = set()
 
     def visit(node) -> None:
@@ -793,8 +841,9 @@ def _stored_names(statements: list) -> set[str]:
             return
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             found.add(node.id)
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
-                node.func.attr in ("append", "extend") and isinstance(node.func.value, gast.Name):
+        if lists and isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and node.func.attr in ("append", "extend") and \
+                isinstance(node.func.value, gast.Name) and node.func.value.id in lists:
             found.add(node.func.value.id)          # xs.append(v) rebinds xs (xs = xs + [v])
         for child in gast.iter_child_nodes(node):
             visit(child)

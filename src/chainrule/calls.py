@@ -42,37 +42,40 @@ _in_progress: dict[tuple, tuple[_LateBound, _LateBound]] = {}
 _lock = threading.RLock()
 
 
-def vjp_of(function: types.FunctionType, wrt: tuple[str, ...]) -> VJP:
-    """The forward/backward pair of ``function`` for the parameters ``wrt``."""
+def vjp_of(function: types.FunctionType, wrt: tuple[str, ...], kinds: dict[str, str]) -> VJP:
+    """The forward/backward pair of ``function`` for the parameters ``wrt``, specialized for
+    the kinds of its arguments (see :mod:`chainrule.kinds`)."""
+    specialization = (wrt, tuple(sorted(kinds.items())))
     with _lock:
         pairs = _bound.setdefault(function, {})
-        if wrt in pairs:
-            return pairs[wrt]
-        key = (function, wrt)
+        if specialization in pairs:
+            return pairs[specialization]
+        key = (function, specialization)
         if key in _in_progress:
             forward, backward = _in_progress[key]
             return VJP(forward, backward, "")
         _in_progress[key] = (_LateBound(f"{function.__name__}_forward"),
                              _LateBound(f"{function.__name__}_backward"))
         try:
-            pair = _make(function, wrt)
+            pair = _make(function, wrt, kinds)
         finally:
             late_forward, late_backward = _in_progress.pop(key)
         late_forward.target, late_backward.target = pair.forward, pair.backward
-        pairs[wrt] = pair
+        pairs[specialization] = pair
         return pair
 
 
-def _make(function: types.FunctionType, wrt: tuple[str, ...]) -> VJP:
+def _make(function: types.FunctionType, wrt: tuple[str, ...], kinds: dict[str, str]) -> VJP:
     from .api import _normal_form                   # (api imports this module)
     from .generate import build_gradient
     from .loader import bind, compile_generated
 
     def make():
-        generated = build_gradient(_normal_form(function), list(wrt), {}, "vjp")
+        generated = build_gradient(_normal_form(function), list(wrt), dict(kinds), "vjp")
         return compile_generated(generated, function.__code__.co_freevars)
 
-    compiled = cache.lookup(("vjp", function.__code__, wrt), make)
+    compiled = cache.lookup(("vjp", function.__code__, wrt, tuple(sorted(kinds.items()))),
+                            make)
     forward_name, backward_name = compiled.generated.names
     functions = bind(compiled, function, with_defaults=(forward_name,))
     source = "\n".join([compiled.generated.source] + compiled.generated.called)

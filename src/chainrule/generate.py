@@ -160,9 +160,11 @@ class GradientBuilder:
         return Generated(generated_name, source, self.helpers, [generated_name],
                          self.called_sources)
 
-    def is_itself(self, callee, wrt: tuple[str, ...]) -> bool:
-        """A recursive call of the function being transformed into a forward/backward pair."""
-        return self.mode == "vjp" and callee is self.parsed.function and list(wrt) == self.wrt
+    def is_itself(self, callee, wrt: tuple[str, ...], kinds: dict[str, str]) -> bool:
+        """A recursive call of the function being transformed into a forward/backward pair
+        (same parameters differentiated, same argument kinds)."""
+        return (self.mode == "vjp" and callee is self.parsed.function and list(wrt) == self.wrt
+                and kinds == self.argument_kinds)
 
     def vjp_functions(self, seed, out, primal_lines, reverse_lines, grads_text, plans,
                       stacks) -> Generated:
@@ -249,10 +251,16 @@ class GradientBuilder:
             self.primal_block(loop.body, body)
             for variable, stack in (plan.saved_at_end.items() if plan else ()):
                 body.append(_push(stack, variable))
-            if loop.chainrule_exit_flags:
-                flags = [name(f) for f in loop.chainrule_exit_flags]
-                test = flags[0] if len(flags) == 1 else make(gast.BoolOp, op=gast.Or(),
-                                                             values=flags)
+            tests = [name(f) for f in loop.chainrule_exit_flags]
+            if loop.chainrule_exit_test is not None:
+                tests.append(loop.chainrule_exit_test)
+                exit_statement = loop.chainrule_user.chainrule_exit_statement
+                origin = self.parsed.origin(exit_statement)
+                body.append(f"# line {origin.lineno}: "
+                            f"{self.parsed.source_map.statement_text(exit_statement)}")
+            if tests:
+                test = tests[0] if len(tests) == 1 else make(gast.BoolOp, op=gast.Or(),
+                                                             values=tests)
                 body.append(make(gast.If, test=test, body=[make(gast.Break)], orelse=[]))
         if plan:
             for variable in plan.preset:

@@ -176,6 +176,22 @@ class ExitLowering:
 
     def loop(self, statement) -> list:
         body = statement.body
+        last = body[-1] if body else None
+        if (isinstance(last, gast.If) and not last.orelse and len(last.body) == 1
+                and isinstance(last.body[0], gast.Break) and not statement.orelse
+                and not _contains(body[:-1], (gast.Break, gast.Continue, gast.Return), False)
+                and not _contains(body, gast.Return, True)):
+            # `if c: break` as the last statement: the loop leaves when c holds at the end
+            # of an iteration; no flag needed.
+            lowered = make(type(statement), **{f: getattr(statement, f) for f in
+                                               statement._fields})
+            lowered.body = body[:-1] or [make(gast.Pass)]
+            lowered.orelse = []
+            lowered.chainrule_exit_flags = []
+            lowered.chainrule_exit_test = last.test
+            lowered.chainrule_exit_statement = last
+            gast.copy_location(lowered, statement)
+            return [lowered], []
         breaks = _contains(body, gast.Break, False)
         continues_early = _contains(body, gast.Continue, False) and not self._continue_is_tail(
             body)

@@ -530,6 +530,17 @@ class Normalizer:
         return headers
 
     def close_loop(self, loop, body: list, after_body: dict, headers: dict, at) -> None:
+        exit_test = getattr(loop.chainrule_user, "chainrule_exit_test", None)
+        loop.chainrule_exit_test = None
+        if exit_test is not None:
+            # Evaluated at the end of the body, on this iteration's values.
+            outer_block, outer_current = self.block, self.current
+            self.block, self.current = body, after_body
+            self.user_statement = loop.chainrule_user.chainrule_exit_statement
+            loop.chainrule_exit_test = self.condition(exit_test)
+            body, after_body = self.block, self.current
+            self.block, self.current = outer_block, outer_current
+            self.user_statement = at
         for variable, header in headers.items():
             if after_body.get(variable, header) != header:
                 self.copy(header, after_body[variable], body, at)   # back for the next turn

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from dataclasses import dataclass, field
 
 import gast
@@ -29,7 +30,7 @@ from .kinds import NUMERIC, SCALAR, Kinds
 from .calls import vjp_of
 import operator
 
-from .kinds import CONTAINER
+from .kinds import CONTAINER, UNKNOWN, kind_of_value
 from .operations import (CALL, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
 from .syntax import assign, clone, const, make, name
@@ -224,7 +225,8 @@ class ReverseSweep:
             if id(inner) in self.builder.saves:
                 assigned.add(self.builder.saves[id(inner)][0])
         needed = sorted(_reads(body) & assigned)
-        counted = isinstance(node, gast.While) or bool(node.chainrule_exit_flags)
+        counted = isinstance(node, gast.While) or bool(node.chainrule_exit_flags) or \
+            node.chainrule_exit_test is not None
         plan = LoopPlan(self.namer.fresh("iterations" if counted else "length"), counted)
         headers = set(node.chainrule_headers.values())
         unconditional = _assigned_directly(node) | {
@@ -337,10 +339,11 @@ class ReverseSweep:
                        if self.active(local_name(atom, self.locals)))
         if not wanted:
             return
-        if self.builder.is_itself(op.callee, wanted):
+        kinds = self.argument_kinds(op)
+        if self.builder.is_itself(op.callee, wanted, kinds):
             forward, backward = self.builder.pair_names         # direct recursion
         else:
-            pair = vjp_of(op.callee, wanted)
+            pair = vjp_of(op.callee, wanted, kinds)
             label = op.callee.__name__.replace("<lambda>", "lambda")
             forward = self.builder.helper(f"{label}_forward", pair.forward)
             backward = self.builder.helper(f"{label}_backward", pair.backward)
@@ -358,6 +361,16 @@ class ReverseSweep:
         for position, parameter in enumerate(wanted):
             self.contribute(local_name(op.arguments[parameter], self.locals), make(
                 gast.Subscript, value=name(grads), slice=const(position), ctx=gast.Load()))
+
+    def argument_kinds(self, op: Operation) -> dict[str, str]:
+        """Kinds of the callee's parameters at this call (defaults by their values)."""
+        kinds = {}
+        for parameter in inspect.signature(op.callee).parameters.values():
+            if parameter.name in op.arguments:
+                kinds[parameter.name] = self.kinds.atom(op.arguments[parameter.name]) or UNKNOWN
+            elif parameter.default is not inspect.Parameter.empty:
+                kinds[parameter.name] = kind_of_value(parameter.default)
+        return kinds
 
     def rule(self, op: Operation, adjoint: str) -> None:
         if op.callee is operator.add and CONTAINER in {

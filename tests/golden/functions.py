@@ -38,3 +38,39 @@ CASES = {
     "pendulum_energy": (pendulum_energy, ("theta", "omega"), (0.3, 1.2)),
     "logistic_loss": (logistic_loss, "w", (np.zeros(3), np.ones((4, 3)), np.ones(4))),
 }
+
+
+def damped_iteration(x):
+    y = 0.5
+    for i in range(100):
+        y = math.sin(y) * 0.9 + 0.1 * x
+    return y
+
+
+def fall_until_ground(v0, h0):
+    h = h0
+    v = v0
+    steps = 0
+    while True:
+        v = v - 9.81 * 0.01
+        h = h + v * 0.01
+        steps += 1
+        if h < 0.0:
+            break
+    return h + 0.1 * steps
+
+
+def square_sum(a, b):
+    return a * a + b * b
+
+
+def uses_helper(x, y):
+    s = square_sum(x, 2.0 * y)
+    return s * x
+
+
+CASES.update({
+    "damped_iteration": (damped_iteration, 0, (0.3,)),
+    "fall_until_ground": (fall_until_ground, ("v0", "h0"), (1.0, 2.0)),
+    "uses_helper": (uses_helper, (0, 1), (0.5, 1.5)),
+})

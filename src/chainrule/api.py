@@ -19,6 +19,7 @@ from .fence import check_supported
 from .loader import bind, compile_generated
 from .normalize import NormalFunction, normalize, parameter_names
 from .parsing import parse_function
+from .targets import Target, resolve_target
 from .generate import build_gradient
 from .kinds import NUMERIC, kind_of_value
 
@@ -33,9 +34,10 @@ def _normal_form(function: types.FunctionType) -> NormalFunction:
     return cache.lookup(("normal", function.__code__), make)
 
 
-def _resolve_wrt(function: types.FunctionType, wrt: Wrt) -> tuple[tuple[str, ...], bool]:
-    """Parameter names to differentiate with respect to, and whether one was asked for."""
-    names = list(inspect.signature(function).parameters)
+def _resolve_wrt(function: types.FunctionType, wrt: Wrt,
+                 names: list[str]) -> tuple[tuple[str, ...], bool]:
+    """Parameter names to differentiate with respect to (indices count ``names``, the
+    parameters the caller passes), and whether a single one was asked for."""
     single = isinstance(wrt, (int, str))
     if not single and not isinstance(wrt, (tuple, list)):
         raise TypeError(f"wrt must be a parameter index, a parameter name, or a tuple of "
@@ -121,22 +123,27 @@ def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
 class GradientFunction:
     """The callable returned by :func:`grad` and :func:`value_and_grad`."""
 
-    def __init__(self, function: types.FunctionType, wrt: Wrt, mode: str):
-        self.primal = function
+    def __init__(self, primal: Callable, target: Target, wrt: Wrt, mode: str):
+        function = target.function
+        self.primal = primal
         self.mode = mode
-        self.wrt, self._single = _resolve_wrt(function, wrt)
+        self._target = target
+        self._requested_wrt = wrt
         self._signature = inspect.signature(function)
         self._parameters = list(self._signature.parameters)
+        free = self._parameters[len(target.leading):]     # what the caller still passes
+        self.wrt, self._single = _resolve_wrt(function, wrt, free)
         self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
         self._specialized: dict[tuple, Callable] = {}
         self._last_source: str | None = None
-        functools.update_wrapper(self, function)
-        self.__signature__ = self._signature
+        self._bound_arguments = bool(target.leading or target.keywords)
+        functools.update_wrapper(self, primal)
+        self.__signature__ = inspect.signature(primal)
 
     # -- specialization ---------------------------------------------------------------------
 
     def _specialize(self, kinds: tuple[str, ...]) -> Callable:
-        function = self.primal
+        function = self._target.function
 
         def make():
             normal = _normal_form(function)
@@ -152,12 +159,15 @@ class GradientFunction:
         return bound
 
     def _all_arguments(self, args: tuple, kwargs: dict) -> tuple:
+        if self._bound_arguments:
+            args = self._target.leading + args
+            kwargs = {**self._target.keywords, **kwargs}
         if not kwargs and len(args) == len(self._parameters):
             return args
         try:
             bound = self._signature.bind(*args, **kwargs)
         except TypeError as error:
-            raise TypeError(f"{self.primal.__name__}(): {error}") from None
+            raise TypeError(f"{self._target.function.__name__}(): {error}") from None
         bound.apply_defaults()
         return tuple(bound.arguments[p] for p in self._parameters)
 
@@ -165,7 +175,7 @@ class GradientFunction:
 
     def __call__(self, *args, **kwargs):
         arguments = self._all_arguments(args, kwargs)
-        name = self.primal.__name__
+        name = self._target.function.__name__
         for position in self._wrt_positions:
             _check_differentiable_argument(name, self._parameters[position],
                                            arguments[position])
@@ -200,24 +210,33 @@ class GradientFunction:
         return self._last_source
 
     def __repr__(self) -> str:
-        return f"<chainrule {self.mode} of {self.primal.__qualname__} wrt {self.wrt}>"
+        label = getattr(self.primal, "__qualname__", None) or repr(self.primal)
+        return f"<chainrule {self.mode} of {label} wrt {self.wrt}>"
 
     def __get__(self, instance, owner=None):
+        """``@grad`` on a method: accessed through an instance, the instance is bound as
+        ``self`` and ``wrt`` counts the remaining parameters."""
         if instance is None:
             return self
-        return types.MethodType(self, instance)
+        target = Target(self._target.function, (instance,) + self._target.leading,
+                        self._target.keywords)
+        method = types.MethodType(self.primal, instance)
+        return GradientFunction(method, target, self._requested_wrt, self.mode)
 
 
 def _transform(function, wrt: Wrt, mode: str):
     if function is None:
         return lambda f: _transform(f, wrt, mode)
-    if not callable(function):
+    if isinstance(function, GradientFunction):
+        raise TypeError("second derivatives (grad of a gradient function) are not supported "
+                        "yet; differentiate the original function")
+    if not callable(function) and not isinstance(function, (staticmethod, classmethod)):
         raise TypeError(f"grad expects a function, got {type(function).__name__}")
-    if not isinstance(function, types.FunctionType):
-        # Let parse_function explain (builtin, ufunc, bound method, ...).
-        parse_function(function)
-    _normal_form(function)          # refuse unsupported syntax now, at decoration time
-    return GradientFunction(function, wrt, mode)
+    target = resolve_target(function)
+    if target is None:
+        parse_function(function)    # explains what it is (builtin, ufunc, ...) and raises
+    _normal_form(target.function)   # refuse unsupported syntax now, at decoration time
+    return GradientFunction(function, target, wrt, mode)
 
 
 def grad(f: Callable | None = None, *, wrt: Wrt = 0):

@@ -44,7 +44,8 @@ def _source_lines(fn: types.FunctionType) -> tuple[list[str], int, str]:
     code = fn.__code__
     filename = code.co_filename
     try:
-        lines, first = inspect.getsourcelines(fn)
+        # The code object, not the function: inspect follows __wrapped__ on functions.
+        lines, first = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError):
         # Jupyter/IPython cells and other tools register their source in linecache.
         all_lines = linecache.getlines(filename)

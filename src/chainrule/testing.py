@@ -55,7 +55,8 @@ def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, rtol: f
     """
     primal = f.primal if isinstance(f, GradientFunction) else f
     gradient_function = grad(primal, wrt=wrt)
-    positions = gradient_function._wrt_positions
+    leading = len(gradient_function._target.leading)
+    positions = [p - leading for p in gradient_function._wrt_positions]
     analytic = gradient_function(*args)
     if gradient_function._single:
         analytic = (analytic,)
@@ -65,7 +66,7 @@ def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, rtol: f
     worst = 0.0
     failures = []
     for position, gradient in zip(positions, analytic):
-        label = gradient_function._parameters[position]
+        label = gradient_function._parameters[position + leading]
         x = base[position]
         gradient = np.asarray(gradient, dtype=np.float64)
         if np.shape(gradient) != np.shape(x):

@@ -117,6 +117,9 @@ _UNKNOWN = object()
 def _constant(node):
     if isinstance(node, gast.Constant):
         return node.value
+    if isinstance(node, gast.Tuple):                 # axes=(1, 0) and the like
+        values = tuple(_constant(e) for e in node.elts)
+        return _UNKNOWN if _UNKNOWN in values else values
     return _UNKNOWN
 
 

@@ -280,8 +280,17 @@ class Normalizer:
         owner = call.func.value
         while isinstance(owner, (gast.Attribute, gast.Subscript)):
             owner = owner.value
-        if isinstance(owner, gast.Name) and (owner.id not in self.local_names or
-                                             owner.id in self.params):
+        if not isinstance(owner, gast.Name):
+            return
+        local = owner.id in self.local_names and owner.id not in self.params
+        if local and call.func.attr not in ("append", "extend"):
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
+                f"'{owner.id}' in place, which chainrule cannot follow",
+                construct="in-place method", origin=self.parsed.origin(call),
+                hint=f"use the function that returns a new object (e.g. {owner.id} = "
+                     f"np.sort({owner.id}), or a new list/dict) instead")
+        if not local:
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
                 f"'{owner.id}' changes an object from outside the function",

@@ -79,6 +79,11 @@ class Classifier:
         return [n for n in found if n is not None]
 
     def classify(self, statement) -> Operation:
+        if isinstance(statement, gast.Expr) and isinstance(statement.value, gast.Call):
+            # A call made for its effects: checked like any call (out=, in-place writers),
+            # never differentiated.
+            self.call(statement, None, statement.value)
+            return Operation(statement, None, NONDIFF)
         if not isinstance(statement, gast.Assign):
             return Operation(statement, None, NONDIFF)
         if isinstance(statement.targets[0], gast.Subscript):
@@ -149,6 +154,11 @@ class Classifier:
             return self.with_rule(statement, target, primal, [func.value] + args, keywords,
                                   node=call)
         primal = resolve_dotted(self.parsed, func, self.locals)
+        if _writes_in_place(primal, func):
+            raise self.error(call, f"{describe_callable(primal)} writes into an existing array, "
+                                   f"which cannot be differentiated", "in-place NumPy write",
+                             "build a new array instead (e.g. np.where, or y = y.copy(); "
+                             "y[index] = value)")
         if primal is MISSING:
             if self.names([_root(func)]):
                 return self.refuse(statement, target, call, "a call of a local value",
@@ -247,6 +257,20 @@ class Classifier:
                                      f"call of {where}")
                 bound[parameter] = const(rule.defaults[parameter])
         return bound
+
+
+_IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal}
+
+
+def _writes_in_place(primal, func) -> bool:
+    """NumPy functions that write into an argument (``np.copyto``, ``np.add.at``)."""
+    if isinstance(func, gast.Attribute) and func.attr == "at" and \
+            isinstance(getattr(primal, "__self__", None), np.ufunc):
+        return True
+    try:
+        return primal in _IN_PLACE_WRITERS
+    except TypeError:
+        return False
 
 
 def _differentiable_source(function) -> bool:

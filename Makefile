@@ -23,11 +23,15 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
-# The suite on every supported Python found through pyenv (or on PATH).
+# The suite on every supported Python found (pyenv's installs first, then PATH); a version
+# not installed is reported and skipped.
 test-all:
 	@set -e; for v in 3.10 3.11 3.12 3.13; do \
-	  py=$$(command -v python$$v || ls -d $$HOME/.pyenv/versions/$$v.*/bin/python 2>/dev/null | tail -n 1); \
-	  if [ -z "$$py" ]; then echo "python$$v not found, skipped"; continue; fi; \
+	  py=""; \
+	  for candidate in $$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python 2>/dev/null | sort -V | tail -n 1) $$(command -v python$$v); do \
+	    if "$$candidate" --version >/dev/null 2>&1; then py=$$candidate; break; fi; \
+	  done; \
+	  if [ -z "$$py" ]; then echo "== Python $$v not found, skipped"; continue; fi; \
 	  echo "== Python $$v ($$py)"; \
 	  $(MAKE) --no-print-directory test PYTHON=$$py VENV=.venv-$$v; \
 	done

@@ -22,7 +22,7 @@ from .normalize import NormalFunction
 from .operations import REFUSED, classify, local_name
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
-from .syntax import assign, const, make, name, render
+from .syntax import assign, const, make, name, render, to_source
 
 
 @dataclass
@@ -231,11 +231,11 @@ class GradientBuilder:
             elif id(statement) in self.call_sites:
                 forward, tape = self.call_sites[id(statement)]
                 call = statement.value
-                self.emit_into(out, make(
-                    gast.Assign, targets=[make(gast.Tuple, ctx=gast.Store(), elts=[
-                        statement.targets[0], name(tape, store=True)])],
-                    value=make(gast.Call, func=name(forward), args=call.args,
-                               keywords=call.keywords)))
+                forward_call = make(gast.Call, func=name(forward), args=call.args,
+                                    keywords=call.keywords)
+                # Written out, not unparsed: Python 3.10's unparse brackets tuple targets.
+                self.emit_into(out, f"{statement.targets[0].id}, {tape} = "
+                                    f"{to_source(forward_call)}")
             else:
                 self.emit_into(out, statement)
 

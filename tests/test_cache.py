@@ -85,3 +85,16 @@ def test_concurrent_first_calls_make_one_transform(fresh_cache):
 def test_modes_are_cached_separately(fresh_cache, mode):
     result = mode(cube)(2.0)
     assert result == 12.0 or result == (8.0, 12.0)
+
+
+def test_cache_is_bounded(fresh_cache, monkeypatch):
+    monkeypatch.setattr(chainrule.cache, "MAX_ENTRIES", 4)
+    for power in range(1, 6):
+        namespace = {}
+        source = f"def p(x):\n    return x ** {power}\n"
+        filename = f"<bounded-{power}>"
+        import linecache
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+        assert grad(namespace["p"])(1.0) == power
+    assert chainrule.cache_info().entries <= 4

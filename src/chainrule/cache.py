@@ -3,17 +3,22 @@
 Parsing and normalizing happen once per function code object; generating and compiling once
 per (code, wrt, mode, argument kinds). Keying by the code object means a redefined function
 (same name, new code) never gets the old gradient, while closures made by the same ``def``
-share one transform. A lock makes concurrent first calls produce a single transform.
+share one transform. A lock makes concurrent first calls produce a single transform. The
+cache is bounded (``MAX_ENTRIES``; the oldest transforms go first), so a program that keeps
+defining new functions does not grow it without end.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
+MAX_ENTRIES = 1024          # least recently made transforms are dropped beyond this
+
 _lock = threading.RLock()
-_entries: dict[Any, Any] = {}
+_entries: "OrderedDict[Any, Any]" = OrderedDict()
 _stats = {"hits": 0, "misses": 0}
 
 
@@ -36,6 +41,8 @@ def lookup(key, make: Callable[[], Any]) -> Any:
             _stats["misses"] += 1
             value = make()
             _entries[key] = value
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
         else:
             _stats["hits"] += 1
         return value

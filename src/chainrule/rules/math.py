@@ -1,4 +1,9 @@
-"""Gradient rules of the ``math`` module (Python floats in, Python floats out)."""
+"""Gradient rules of the ``math`` module (Python floats in, Python floats out).
+
+Where the derivative is infinite but the function is defined (``sqrt`` at 0, ``asin`` at
++-1, ...) the rules return infinity, as NumPy would, instead of letting Python's float
+division raise ``ZeroDivisionError``.
+"""
 
 import math
 
@@ -22,12 +27,14 @@ def tan_adjoint(out_bar, out, x):
 
 @adjoint(math.asin)
 def asin_adjoint(out_bar, out, x):
-    return out_bar / math.sqrt(1.0 - x * x)
+    root = math.sqrt(1.0 - x * x)
+    return out_bar / root if root else out_bar * math.inf
 
 
 @adjoint(math.acos)
 def acos_adjoint(out_bar, out, x):
-    return -out_bar / math.sqrt(1.0 - x * x)
+    root = math.sqrt(1.0 - x * x)
+    return -out_bar / root if root else -out_bar * math.inf
 
 
 @adjoint(math.atan)
@@ -63,7 +70,8 @@ def asinh_adjoint(out_bar, out, x):
 
 @adjoint(math.acosh)
 def acosh_adjoint(out_bar, out, x):
-    return out_bar / math.sqrt(x * x - 1.0)
+    root = math.sqrt(x * x - 1.0)
+    return out_bar / root if root else out_bar * math.inf
 
 
 @adjoint(math.atanh)
@@ -105,7 +113,7 @@ def log10_adjoint(out_bar, out, x):
 
 @adjoint(math.sqrt)
 def sqrt_adjoint(out_bar, out, x):
-    return out_bar * 0.5 / out
+    return out_bar * 0.5 / out if out else out_bar * math.inf
 
 
 @adjoint(math.pow)
@@ -116,7 +124,9 @@ def pow_adjoint(out_bar, out, x, y):
 
 @adjoint(math.hypot)
 def hypot_adjoint(out_bar, out, x, y):
-    return out_bar * x / out, out_bar * y / out
+    # At the origin the cone has no derivative; NumPy's convention gives nan there.
+    return (out_bar * x / out if out else out_bar * math.nan,
+            out_bar * y / out if out else out_bar * math.nan)
 
 
 @adjoint(math.fabs)

@@ -1,0 +1,66 @@
+"""Functions from notebooks, NaN and infinity, warnings, threads."""
+
+import linecache
+import math
+import warnings
+
+import numpy as np
+
+from chainrule import grad
+
+
+def notebook_function(source: str, name: str, cell: int = 7):
+    """Define a function the way IPython does: source registered in linecache under a cell
+    name, code compiled with that name."""
+    filename = f"<ipython-input-{cell}-0123456789ab>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"np": np, "math": math}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def test_function_defined_in_a_notebook_cell():
+    f = notebook_function("def f(x):\n    return np.sum(np.sin(x) * x)\n", "f")
+    x = np.array([0.5, 1.5])
+    assert np.allclose(grad(f)(x), np.cos(x) * x + np.sin(x))
+    assert "<ipython-input-7" in grad(f).source_for(x) or "line 2" in grad(f).source_for(x)
+
+
+def test_nan_and_infinity_propagate_as_the_math_implies():
+    def root(x):
+        return math.sqrt(x)
+
+    assert grad(root)(0.0) == math.inf                  # d/dx sqrt(x) at 0
+    assert math.isnan(grad(root)(math.nan))
+
+    def total(x):
+        return np.sum(x * x)
+
+    g = grad(total)(np.array([1.0, np.inf, np.nan]))
+    assert g[0] == 2.0 and g[1] == np.inf and np.isnan(g[2])
+
+
+def test_no_warnings_on_ordinary_inputs():
+    def f(x, y):
+        z = np.log1p(np.exp(-np.abs(x))) + np.logaddexp(x, y) + np.tanh(x * y)
+        if np.sum(z) > 0:
+            z = z * 2.0
+        return np.sum(z ** 2)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad(f, wrt=(0, 1))(np.array([-30.0, 0.5, 30.0]), np.array([1.0, -2.0, 3.0]))
+
+
+def test_stable_rules_at_extreme_inputs():
+    def softplus(x):
+        return np.sum(np.logaddexp(0.0, x))
+
+    x = np.array([-800.0, 0.0, 800.0])
+    g = grad(softplus)(x)
+    assert np.all(np.isfinite(g)) and np.allclose(g, [0.0, 0.5, 1.0])
+
+    def saturated(x):
+        return np.sum(np.tanh(x))
+
+    assert np.allclose(grad(saturated)(np.array([-50.0, 50.0])), 0.0)

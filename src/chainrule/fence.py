@@ -18,9 +18,10 @@ SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return
 SUPPORTED_EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Attribute,
                          gast.Subscript, gast.Name, gast.Constant, gast.Tuple, gast.List,
                          gast.Slice, gast.keyword, gast.BoolOp, gast.IfExp, gast.Lambda,
-                         gast.Dict, gast.Starred)
+                         gast.Dict, gast.Starred, gast.ListComp, gast.GeneratorExp,
+                         gast.DictComp)
 SUPPORTED_OTHER = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
-                   gast.arguments)
+                   gast.arguments, gast.comprehension)
 
 # Refused constructs: node type -> (name shown to the user, what to do instead).
 REFUSED = {
@@ -39,10 +40,7 @@ REFUSED = {
     gast.Import: ("import inside the function", "import at module level"),
     gast.ImportFrom: ("import inside the function", "import at module level"),
     gast.AsyncFor: ("async for", "use a plain loop"),
-    gast.ListComp: ("list comprehension", "build the list with explicit elements"),
     gast.SetComp: ("set comprehension", "sets are not differentiable containers"),
-    gast.DictComp: ("dict comprehension", "dicts are not supported yet"),
-    gast.GeneratorExp: ("generator expression", "use an array and NumPy reductions"),
     gast.Set: ("set literal", "sets are not differentiable containers"),
     gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
     gast.JoinedStr: ("f-string", "format strings outside the differentiated function"),
@@ -93,6 +91,8 @@ def _check_node(parsed: ParsedFunction, node) -> None:
             isinstance(e, gast.Starred) for e in node.elts) and isinstance(node.ctx, gast.Load):
         raise _refuse(parsed, node, "starred expression (*xs) in a literal",
                       "build the sequence with + or np.concatenate")
+    if isinstance(node, gast.comprehension) and node.is_async:
+        raise _refuse(parsed, node.iter, "async comprehension", "use a plain comprehension")
     if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
         raise _refuse(parsed, node, "dict unpacking (**d) in a literal",
                       "build the dict with explicit keys")

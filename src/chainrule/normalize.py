@@ -189,6 +189,8 @@ class Normalizer:
             return make(gast.Dict, keys=keys, values=[self.atom(v) for v in node.values])
         if isinstance(node, gast.IfExp):
             return self.conditional_expression(node)
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
+            return self.comprehension(node)
         if isinstance(node, gast.Lambda):
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: a lambda used as a value is not "
@@ -266,7 +268,8 @@ class Normalizer:
         if call.func.attr == "append":
             added = self.atom(make(gast.List, elts=[added], ctx=gast.Load()))
         self.bind(owner, make(gast.BinOp, left=current, op=gast.Add(), right=added))
-        self.block[-1].chainrule_list_update = True
+        if call.func.attr == "append":
+            self.block[-1].chainrule_appended = 1        # the reverse slices off the end
         if others:
             self.block[-1].chainrule_shared_with = sorted(others)
         return True
@@ -514,6 +517,47 @@ class Normalizer:
         self.user_statement = outer
         return _normalized(name(self.current[temporary]))
 
+    def comprehension(self, node):
+        """``[e for v in xs if c]`` (or a generator, or a dict comprehension) as the loop
+        that builds it: ``t = []; for v in xs: if c: t.append(e)``. Its variables are
+        renamed apart, as Python keeps them local to the comprehension."""
+        result = self.namer.temporary()
+        self.local_names.add(result)
+        targets = {n.id for g in node.generators for n in gast.walk(g.target)
+                   if isinstance(n, gast.Name)}
+        renames = {t: self.namer.fresh(t) for t in targets}
+        self.local_names.update(renames.values())
+        if isinstance(node, gast.DictComp):
+            key, value = (_renamed(clone(node.key), renames), _renamed(clone(node.value),
+                                                                        renames))
+            start = make(gast.Dict, keys=[], values=[])
+            innermost = make(gast.Assign, targets=[make(
+                gast.Subscript, value=name(result), slice=key, ctx=gast.Store())], value=value)
+        else:
+            start = make(gast.List, elts=[], ctx=gast.Load())
+            innermost = make(gast.Expr, value=make(gast.Call, func=make(
+                gast.Attribute, value=name(result), attr="append", ctx=gast.Load()),
+                args=[_renamed(clone(node.elt), renames)], keywords=[]))
+        body = [gast.copy_location(innermost, node)]
+        for position, generator in reversed(list(enumerate(node.generators))):
+            for condition in reversed(generator.ifs):
+                body = [gast.copy_location(make(gast.If, test=_renamed(
+                    clone(condition), renames), body=body, orelse=[]), node)]
+            iterable = generator.iter if position == 0 else _renamed(clone(generator.iter),
+                                                                       renames)
+            body = [gast.copy_location(make(gast.For, target=_renamed(
+                clone(generator.target), renames), iter=iterable, body=body, orelse=[]),
+                node)]
+        outer = self.user_statement
+        statements = [gast.copy_location(assign(result, start), node)] + body
+        for statement in statements:
+            for inner in gast.walk(statement):
+                if isinstance(inner, gast.stmt):
+                    inner.chainrule_part_of = outer     # comments name the user's statement
+            self.statement(statement)
+            self.user_statement = outer
+        return _normalized(name(self.current[result]))
+
     def loop_headers(self, node, at) -> dict[str, str]:
         """Header names of the loop-carried variables, initialized before the loop.
 
@@ -715,7 +759,7 @@ class Normalizer:
 
     def statement(self, node) -> bool:
         """Normalize one user statement; ``True`` once the function has returned."""
-        self.user_statement = node
+        self.user_statement = getattr(node, "chainrule_part_of", node)
         if isinstance(node, gast.Assign):
             if len(node.targets) == 1:
                 self.assign_target(node.targets[0], node.value)

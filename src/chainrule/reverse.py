@@ -324,8 +324,13 @@ class ReverseSweep:
     def concatenation(self, op: Operation, adjoint: str) -> None:
         """``xs + ys`` on lists: each part's cotangent is its slice of the result's."""
         left, right = op.arguments["a"], op.arguments["b"]
-        length = make(gast.Call, func=name(self.builder.helper("len", len)), args=[left],
-                      keywords=[])
+        appended = getattr(op.statement, "chainrule_appended", None)
+        if appended:
+            # xs.append(v): the last entries are v's, so xs itself need not be kept.
+            length = const(-appended)
+        else:
+            length = make(gast.Call, func=name(self.builder.helper("len", len)), args=[left],
+                          keywords=[])
         parts = ((left, make(gast.Slice, lower=None, upper=length, step=None)),
                  (right, make(gast.Slice, lower=clone(length), upper=None, step=None)))
         for atom, part in parts:

@@ -795,3 +795,11 @@ def eigh_backward(out_bar, out):
 def eigvalsh_backward(g, a, UPLO="L"):
     """Cotangent of ``np.linalg.eigvalsh``, symmetrized; assumes distinct eigenvalues."""
     return eigh_backward((g, None), np.linalg.eigh(a, UPLO))
+
+
+def spread_over(g, items):
+    """The cotangent of each item of a sum: ``g`` for every element of a list or tuple (a
+    list of cotangents), or ``g`` broadcast over the first axis of an array."""
+    if isinstance(items, (list, tuple)):
+        return type(items)(unbroadcast(g, item) for item in items)
+    return np.broadcast_to(g, np.shape(items))

@@ -7,7 +7,7 @@ two arguments are rewritten as nested two-argument calls before differentiation.
 
 import numpy as np
 
-from ..runtime import log_of_base, unbroadcast
+from ..runtime import log_of_base, spread_over, unbroadcast
 from .registry import adjoint
 
 
@@ -41,4 +41,4 @@ def min_adjoint(out_bar, out, a, b):
 
 @adjoint(sum)
 def sum_adjoint(out_bar, out, iterable, start=0):
-    return np.broadcast_to(out_bar, np.shape(iterable)), unbroadcast(out_bar, start)
+    return spread_over(out_bar, iterable), unbroadcast(out_bar, start)

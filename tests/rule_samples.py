@@ -13,6 +13,8 @@ import operator
 
 import numpy as np
 
+from chainrule import runtime
+
 import chainrule.rules  # noqa: F401  (registers the rules)
 from chainrule.rules.registry import method_function
 
@@ -391,6 +393,8 @@ SAMPLES[float] = [S(U()), S(np.float64(0.3))]
 SAMPLES[max] = [S(U(), U()), S(0.3, 0.1), S(-0.5, 0.2)]
 SAMPLES[min] = [S(U(), U()), S(0.3, 0.1), S(-0.5, 0.2)]
 SAMPLES[sum] = [S([1.0, 2.0, 3.0]), S(U(4)), S(U(4), 1.5), S(U(3, 2))]
+SAMPLES[runtime.max_of] = [S([0.3, 1.2, -0.4]), S(U(5))]
+SAMPLES[runtime.min_of] = [S([0.3, 1.2, -0.4]), S(U(5))]
 
 # ----------------------------------------------------------------------------------------------
 # Large inputs for a few rules (random projections of big Jacobians)

@@ -17,7 +17,7 @@ import gast
 from . import runtime
 from .activity import analyse
 from .errors import TransformError
-from .kinds import SCALAR, Kinds
+from .kinds import CONTAINER, SCALAR, Kinds
 from .normalize import NormalFunction
 from .operations import REFUSED, classify, local_name
 from .parsing import resolve_global
@@ -47,6 +47,7 @@ class GradientBuilder:
         self.helpers: dict[str, object] = {}
         self.call_sites: dict[int, tuple[str, str]] = {}   # statement -> (forward, tape)
         self.saves: dict[int, tuple] = {}       # store statement -> (old-value name, index)
+        self.guards: dict[int, tuple] = {}      # op= statement -> (value, check before it)
         self.called_sources: list[str] = []
         self._comment_for = None
         self._pending_comment: str | None = None
@@ -134,7 +135,12 @@ class GradientBuilder:
         if out is None:
             out = self.namer.fresh("out")
             primal_lines.append(assign(out, function.result))
-        gradients = [reverse.adjoints.get(parameter) or "None" for parameter in self.wrt]
+        if self.mode == "vjp":
+            # A caller adds what the backward returns: no gradient is a zero, not None.
+            gradients = [reverse.adjoints.get(parameter) or to_source(reverse.zero(parameter))
+                         for parameter in self.wrt]
+        else:
+            gradients = [reverse.adjoints.get(parameter) or "None" for parameter in self.wrt]
         grads_text = ", ".join(gradients)
         has_reverse = any(not isinstance(item, str) for item in reverse_lines)
         if self.mode == "vjp":
@@ -174,7 +180,9 @@ class GradientBuilder:
         produced = self.locals | set(stacks) | {tape for _, tape in self.call_sites.values()}
         for plan in plans.values():
             produced |= {plan.count, *plan.preset}
-        tape = sorted(_reads(reverse_lines) & produced)
+        returned = {n.id for n in gast.walk(gast.parse(f"({grads_text},)"))
+                    if isinstance(n, gast.Name)}
+        tape = sorted((_reads(reverse_lines) | returned) & produced)
         record = self.namer.fresh("tape")
         packed = ", ".join(tape) + ("," if len(tape) == 1 else "")
         # Names bound only on some paths start as None, so the record can always be made.
@@ -197,15 +205,22 @@ class GradientBuilder:
             if op.kind == REFUSED and op.target and activity.active(op.target):
                 raise op.problem
             shared = getattr(op.statement, "chainrule_shared_with", None)
-            if shared and kinds.get(op.target) != SCALAR:
+            updated = getattr(getattr(op.statement, "value", None), "left", None)  # before op=
+            kind = kinds.atom(updated)
+            if shared and kind != SCALAR:
                 user = op.statement.user_statement
-                raise TransformError(
+                problem = TransformError(
                     f"cannot differentiate {self.parsed.name}: in-place update of "
                     f"'{user.target.id}', which names the same array as "
                     f"{', '.join(repr(n) for n in shared)}", construct="in-place update of a "
                     f"shared array", origin=self.parsed.origin(user),
                     hint=f"write {user.target.id} = {user.target.id} <op> ... to make a new "
                          f"array, or copy first ({user.target.id} = {shared[0]}.copy())")
+                if kind == CONTAINER:
+                    raise problem
+                # A NumPy scalar is immutable, an array is not: which one is only known
+                # when the code runs, so the check runs then.
+                self.guards[id(op.statement)] = (updated.id, runtime.SharedUpdateCheck(problem))
 
     # -- the primal sweep, with what loops must record --------------------------------------
 
@@ -222,6 +237,11 @@ class GradientBuilder:
                                          body=body or [make(gast.Pass)], orelse=orelse))
             elif isinstance(statement, (gast.For, gast.While)):
                 self.primal_loop(statement, self._plans.get(id(statement)), out)
+            elif id(statement) in self.guards:
+                value, check = self.guards[id(statement)]
+                self.emit_into(out, f"{self.helper('refuse_shared_array_update', check)}"
+                                    f"({value})")
+                self.emit_into(out, statement)
             elif id(statement) in self.saves:
                 old, index = self.saves[id(statement)]
                 container = statement.targets[0].value

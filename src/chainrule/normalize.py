@@ -85,6 +85,7 @@ class Normalizer:
         self.local_functions: dict[str, tuple] = {}    # nested def/lambda -> (node, defaults)
         self.views: set[str] = set()                   # SSA names that may view another array
         self.lengths: dict[str, int] = {}              # SSA name -> length of a literal
+        self.maybe_unbound: dict[str, tuple] = {}      # SSA name -> (block, loop, statement)
         self.inlining: list[str] = []                  # nested functions being inlined
         self.inline_result = None
         # SSA name -> the user names whose current value is the same object (plain copies
@@ -114,7 +115,20 @@ class Normalizer:
                 f"read before it is assigned", construct="unbound local",
                 hint="assign it first (or pass it in as an argument)",
                 origin=self.parsed.origin(node))
+        self.bind_if_unbound(self.current[identifier])
         return name(self.current[identifier])
+
+    def bind_if_unbound(self, version: str) -> None:
+        """A name a loop assigns is unbound after it when the loop ran no iteration; once it
+        is read (or joined), it is bound to None before the loop, as Python would fail only
+        if the value were used."""
+        pending = self.maybe_unbound.pop(version, None)
+        if pending is None:
+            return
+        block, loop, at = pending
+        preset = gast.copy_location(assign(version, const(None)), at)
+        preset.user_statement = at
+        block.insert(next(i for i, s in enumerate(block) if s is loop), preset)
 
     def atom(self, node):
         if getattr(node, "chainrule_normalized", False) or isinstance(node, gast.Constant):
@@ -457,6 +471,7 @@ class Normalizer:
             self.block, self.current, self.user_statement = outer_block, outer_current, outer_user
 
     def copy(self, target: str, source: str, into: list, at) -> None:
+        self.bind_if_unbound(source)
         if source in self.views or source in self.params:
             self.views.add(target)
         statement = assign(target, name(source))
@@ -597,6 +612,7 @@ class Normalizer:
         for variable, header in headers.items():
             if after_body.get(variable, header) != header:
                 self.copy(header, after_body[variable], body, at)   # back for the next turn
+        before = dict(self.current)
         for variable, version in after_body.items():
             self.current[variable] = headers.get(variable, version)
         loop.chainrule_headers = headers
@@ -604,6 +620,10 @@ class Normalizer:
             loop.chainrule_user, "chainrule_exit_flags", [])]
         loop.body = body or [make(gast.Pass)]
         self.emit(loop)
+        for variable, version in self.current.items():
+            if variable not in before and variable not in headers:
+                # Bound only if the loop ran: bound to None before it if read later.
+                self.maybe_unbound[version] = (self.block, loop, at)
 
     def for_statement(self, original) -> None:
         at = self.user_statement

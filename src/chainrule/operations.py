@@ -21,6 +21,7 @@ from .errors import TransformError
 from .normalize import NormalFunction
 from .parsing import MISSING, resolve_dotted
 from .rules import is_nondifferentiable, rule_for
+from .runtime import max_of, min_of
 from .rules.registry import Rule, attribute_function, describe_callable, method_function
 from .syntax import const, make
 
@@ -159,6 +160,8 @@ class Classifier:
                                    f"which cannot be differentiated", "in-place NumPy write",
                              "build a new array instead (e.g. np.where, or y = y.copy(); "
                              "y[index] = value)")
+        if (primal is max or primal is min) and len(args) == 1 and not keywords:
+            primal = max_of if primal is max else min_of      # max(xs): the iterable form
         if primal is MISSING:
             if self.names([_root(func)]):
                 return self.refuse(statement, target, call, "a call of a local value",

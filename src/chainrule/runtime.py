@@ -54,6 +54,10 @@ def scalar_seed(out, function_name: str):
             f"grad of {function_name} needs a scalar output, got an array of shape {shape}; "
             f"for vector outputs use a vector-Jacobian product (chainrule.vjp, planned), "
             f"or reduce the output (e.g. np.sum) first")
+    if out is None:
+        raise ValueError(f"grad of {function_name} needs a scalar numeric output, got None "
+                         f"(no return value, or a variable only a loop that ran no iteration "
+                         f"assigns)")
     raise ValueError(f"grad of {function_name} needs a scalar numeric output, got "
                      f"{type(out).__name__}")
 
@@ -803,3 +807,36 @@ def spread_over(g, items):
     if isinstance(items, (list, tuple)):
         return type(items)(unbroadcast(g, item) for item in items)
     return np.broadcast_to(g, np.shape(items))
+
+
+class SharedUpdateCheck:
+    """Raises the prepared error when an ``op=`` on a name that shares its value with another
+    name meets a mutable array (a NumPy scalar or Python number is rebound, not changed)."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def __call__(self, value) -> None:
+        if isinstance(value, np.ndarray):
+            raise self.error
+
+
+def max_of(items):
+    """``max(items)`` (one iterable argument): its own primal so that it can have a rule."""
+    return max(items)
+
+
+def min_of(items):
+    """``min(items)`` (one iterable argument)."""
+    return min(items)
+
+
+def to_ties(g, out, items):
+    """The cotangent of ``items`` for ``max(items)``/``min(items)`` equal to ``out``: ``g``
+    split evenly among the items equal to ``out``."""
+    if isinstance(items, (list, tuple)):
+        ties = [1.0 if item == out else 0.0 for item in items]
+        share = g / sum(ties)
+        return type(items)(share * tie for tie in ties)
+    ties = (np.asarray(items) == out).astype(float)
+    return g * ties / np.sum(ties)

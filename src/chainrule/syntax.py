@@ -86,6 +86,11 @@ def to_ast(node):
         return node
     if isinstance(node, gast.Name):
         return ast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)])
+    if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) and \
+            not isinstance(node.value, bool) and (node.value < 0 or str(node.value)[0] == "-"):
+        # ast.unparse writes a negative constant without brackets: (-1.5) ** 2 would come
+        # out as -1.5 ** 2. As a negation it gets them.
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-node.value))
     if isinstance(node, (gast.FunctionDef, gast.Lambda, gast.arguments)):
         return gast.gast_to_ast(node)
     target = _AST_CLASSES[type(node)]

@@ -2,12 +2,13 @@
 
 Kinks follow one convention everywhere: ``abs`` has derivative 0 at 0, and a tie in ``min`` or
 ``max`` splits the cotangent evenly between the tied arguments. ``min``/``max`` with more than
-two arguments are rewritten as nested two-argument calls before differentiation.
+two arguments are rewritten as nested two-argument calls before differentiation; with one
+iterable argument they use the rules of ``runtime.max_of``/``min_of``.
 """
 
 import numpy as np
 
-from ..runtime import log_of_base, spread_over, unbroadcast
+from ..runtime import log_of_base, max_of, min_of, spread_over, to_ties, unbroadcast
 from .registry import adjoint
 
 
@@ -42,3 +43,13 @@ def min_adjoint(out_bar, out, a, b):
 @adjoint(sum)
 def sum_adjoint(out_bar, out, iterable, start=0):
     return spread_over(out_bar, iterable), unbroadcast(out_bar, start)
+
+
+@adjoint(max_of)
+def max_of_adjoint(out_bar, out, items):
+    return to_ties(out_bar, out, items)
+
+
+@adjoint(min_of)
+def min_of_adjoint(out_bar, out, items):
+    return to_ties(out_bar, out, items)

@@ -88,8 +88,9 @@ def render_markdown() -> str:
 
     functions = []
     for rule in registered_rules():
-        if not rule.function.__module__.startswith("chainrule.rules."):
-            continue
+        if not rule.function.__module__.startswith("chainrule.rules.") or \
+                (getattr(rule.primal, "__module__", None) or "").startswith("chainrule"):
+            continue                      # user rules, and chainrule's own internal primals
         label = _label(rule.primal, names)
         if label is None:
             continue

@@ -21,6 +21,7 @@ from .normalize import NormalFunction, normalize, parameter_names
 from .parsing import parse_function
 from .targets import Target, resolve_target
 from .generate import build_gradient
+from .staleness import still_valid
 from .kinds import NUMERIC, kind_of_value
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -135,6 +136,7 @@ class GradientFunction:
         self.wrt, self._single = _resolve_wrt(function, wrt, free)
         self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
         self._specialized: dict[tuple, Callable] = {}
+        self._dependencies: dict[tuple, list] = {}
         self._last_source: str | None = None
         self._bound_arguments = bool(target.leading or target.keywords)
         functools.update_wrapper(self, primal)
@@ -148,13 +150,19 @@ class GradientFunction:
         def make():
             normal = _normal_form(function)
             kinds_by_name = dict(zip(parameter_names(normal.parsed.node), kinds))
-            generated = build_gradient(normal, list(self.wrt), kinds_by_name, self.mode)
+            generated = build_gradient(normal, list(self.wrt), kinds_by_name, self.mode,
+                                       function)
             return compile_generated(generated, function.__code__.co_freevars)
 
-        compiled = cache.lookup(("gradient", function.__code__, self.wrt, self.mode, kinds),
-                                make)
+        key = ("gradient", function.__code__, id(function.__globals__), self.wrt, self.mode,
+               kinds)
+        compiled = cache.lookup(key, make)
+        if not still_valid(compiled.generated.dependencies):
+            cache.forget(key)                    # a function it calls was redefined
+            compiled = cache.lookup(key, make)
         bound = bind(compiled, function)[compiled.generated.name]
         self._specialized[kinds] = bound
+        self._dependencies[kinds] = compiled.generated.dependencies
         self._last_source = "\n".join([compiled.generated.source] + compiled.generated.called)
         return bound
 
@@ -180,7 +188,10 @@ class GradientFunction:
             _check_differentiable_argument(name, self._parameters[position],
                                            arguments[position])
         kinds = tuple(map(kind_of_value, arguments))
-        generated = self._specialized.get(kinds) or self._specialize(kinds)
+        generated = self._specialized.get(kinds)
+        if generated is None or (self._dependencies[kinds] and
+                                 not still_valid(self._dependencies[kinds])):
+            generated = self._specialize(kinds)
         result = generated(*arguments)
         if self.mode == "grad":
             value, gradients = None, result

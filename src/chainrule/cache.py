@@ -48,6 +48,12 @@ def lookup(key, make: Callable[[], Any]) -> Any:
         return value
 
 
+def forget(key) -> None:
+    """Drop one transform (it went stale: a function it calls was redefined)."""
+    with _lock:
+        _entries.pop(key, None)
+
+
 def cache_info() -> CacheInfo:
     """Hits and misses of the transform cache, and how many transforms it holds."""
     return CacheInfo(_stats["hits"], _stats["misses"], len(_entries))

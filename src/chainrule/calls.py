@@ -13,9 +13,10 @@ from __future__ import annotations
 import threading
 import types
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import cache
+from .staleness import still_valid
 
 
 @dataclass
@@ -23,6 +24,7 @@ class VJP:
     forward: object
     backward: object
     source: str                   # the pair's source, followed by what it calls
+    dependencies: list = field(default_factory=list)   # see generate.Generated
 
 
 class _LateBound:
@@ -48,7 +50,7 @@ def vjp_of(function: types.FunctionType, wrt: tuple[str, ...], kinds: dict[str, 
     specialization = (wrt, tuple(sorted(kinds.items())))
     with _lock:
         pairs = _bound.setdefault(function, {})
-        if specialization in pairs:
+        if specialization in pairs and still_valid(pairs[specialization].dependencies):
             return pairs[specialization]
         key = (function, specialization)
         if key in _in_progress:
@@ -71,12 +73,18 @@ def _make(function: types.FunctionType, wrt: tuple[str, ...], kinds: dict[str, s
     from .loader import bind, compile_generated
 
     def make():
-        generated = build_gradient(_normal_form(function), list(wrt), dict(kinds), "vjp")
+        generated = build_gradient(_normal_form(function), list(wrt), dict(kinds), "vjp",
+                                   function)
         return compile_generated(generated, function.__code__.co_freevars)
 
-    compiled = cache.lookup(("vjp", function.__code__, wrt, tuple(sorted(kinds.items()))),
-                            make)
+    key = ("vjp", function.__code__, id(function.__globals__), wrt,
+           tuple(sorted(kinds.items())))
+    compiled = cache.lookup(key, make)
+    if not still_valid(compiled.generated.dependencies):
+        cache.forget(key)                        # a function it calls was redefined
+        compiled = cache.lookup(key, make)
     forward_name, backward_name = compiled.generated.names
     functions = bind(compiled, function, with_defaults=(forward_name,))
     source = "\n".join([compiled.generated.source] + compiled.generated.called)
-    return VJP(functions[forward_name], functions[backward_name], source)
+    return VJP(functions[forward_name], functions[backward_name], source,
+               compiled.generated.dependencies)

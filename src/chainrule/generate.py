@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -22,6 +23,7 @@ from .normalize import NormalFunction
 from .operations import REFUSED, classify, local_name
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
+from .staleness import CellNamespace
 from .syntax import assign, const, make, name, render, to_source
 
 
@@ -32,13 +34,18 @@ class Generated:
     helpers: dict[str, object] = field(default_factory=dict)   # closure name -> object
     names: list[str] = field(default_factory=list)             # functions the source defines
     called: list[str] = field(default_factory=list)   # sources of user functions it calls
+    # (namespace, name, object) for each user function the code calls: if a name comes to
+    # mean another function, the generated code is stale.
+    dependencies: list[tuple] = field(default_factory=list)
 
 
 class GradientBuilder:
     def __init__(self, function: NormalFunction, wrt: list[str], kinds: dict[str, str],
-                 mode: str):
+                 mode: str, live: types.FunctionType | None = None):
         self.function = function
-        self.parsed = function.parsed
+        # The normal form is shared by every function with the same code; names are
+        # resolved in the globals and closure of the function at hand.
+        self.parsed = function.parsed if live is None else function.parsed.for_function(live)
         self.namer = copy.deepcopy(function.namer)   # each specialization names afresh
         self.wrt = wrt
         self.mode = mode                             # "grad" or "value_and_grad"
@@ -49,6 +56,7 @@ class GradientBuilder:
         self.saves: dict[int, tuple] = {}       # store statement -> (old-value name, index)
         self.guards: dict[int, tuple] = {}      # op= statement -> (value, check before it)
         self.called_sources: list[str] = []
+        self.dependencies: list[tuple] = []
         self._comment_for = None
         self._pending_comment: str | None = None
 
@@ -67,6 +75,26 @@ class GradientBuilder:
         self.namer.reserve(identifier)
         self.helpers[identifier] = value
         return identifier
+
+    def depend_on(self, callee_expression, function) -> None:
+        """Remember where the code found ``function`` (a global, closure or module
+        attribute), to notice later if that name is rebound."""
+        path = []
+        node = callee_expression
+        while isinstance(node, gast.Attribute):
+            path.append(node.attr)
+            node = node.value
+        if not isinstance(node, gast.Name):
+            return
+        root = node.id
+        if root in self.parsed.cells:
+            holder, key = CellNamespace(self.parsed.cells[root]), root
+        else:
+            holder, key = self.parsed.globals, root
+        for attribute in reversed(path):
+            owner = holder.get(key)
+            holder, key = getattr(owner, "__dict__", {}), attribute
+        self.dependencies.append((holder, key, function))
 
     # -- comments ---------------------------------------------------------------------------
 
@@ -98,7 +126,7 @@ class GradientBuilder:
 
     def build(self) -> Generated:
         function = self.function
-        operations = classify(function, self.locals)
+        operations = classify(function, self.locals, self.parsed)
         flat = [op for ops in operations.values() for op in ops]
         kinds = Kinds(self.parsed, self.locals, self.argument_kinds)
         for statement in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
@@ -164,7 +192,7 @@ class GradientBuilder:
         source = _function_source(f"def {generated_name}({', '.join(function.params)}):",
                                   primal_lines + reverse_lines + [closing])
         return Generated(generated_name, source, self.helpers, [generated_name],
-                         self.called_sources)
+                         self.called_sources, self.dependencies)
 
     def is_itself(self, callee, wrt: tuple[str, ...], kinds: dict[str, str]) -> bool:
         """A recursive call of the function being transformed into a forward/backward pair
@@ -198,7 +226,7 @@ class GradientBuilder:
         backward = _function_source(f"def {backward_name}({record}, {seed}):",
                                     unpack + reverse_lines + [f"return {grads_text}"])
         return Generated(forward_name, forward + "\n" + backward, self.helpers,
-                         [forward_name, backward_name], self.called_sources)
+                         [forward_name, backward_name], self.called_sources, self.dependencies)
 
     def check(self, operations, activity, kinds) -> None:
         for op in operations:
@@ -345,5 +373,5 @@ def _all_local_names(function: NormalFunction) -> set[str]:
 
 
 def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, str],
-                   mode: str) -> Generated:
-    return GradientBuilder(function, wrt, kinds, mode).build()
+                   mode: str, live: types.FunctionType | None = None) -> Generated:
+    return GradientBuilder(function, wrt, kinds, mode, live).build()

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import TransformError
 from .normalize import NormalFunction
-from .parsing import MISSING, resolve_dotted
+from .parsing import MISSING, ParsedFunction, resolve_dotted
 from .rules import is_nondifferentiable, rule_for
 from .runtime import max_of, min_of
 from .rules.registry import Rule, attribute_function, describe_callable, method_function
@@ -65,9 +65,10 @@ def local_name(atom, locals_: set[str]) -> str | None:
 
 
 class Classifier:
-    def __init__(self, function: NormalFunction, locals_: set[str]):
+    def __init__(self, function: NormalFunction, locals_: set[str],
+                 parsed: ParsedFunction | None = None):
         self.function = function
-        self.parsed = function.parsed
+        self.parsed = parsed or function.parsed
         self.locals = locals_
 
     def error(self, node, message, construct, hint=None) -> TransformError:
@@ -304,10 +305,12 @@ def simple_statements(statements: list):
             yield statement
 
 
-def classify(function: NormalFunction, locals_: set[str]) -> dict[int, list[Operation]]:
+def classify(function: NormalFunction, locals_: set[str],
+             parsed: ParsedFunction | None = None) -> dict[int, list[Operation]]:
     """Operations of every statement, keyed by ``id(statement)`` (a ``for`` loop has one
-    operation per target that takes elements from a sequence)."""
-    classifier = Classifier(function, locals_)
+    operation per target that takes elements from a sequence); names are resolved through
+    ``parsed`` (by default the normal form's own)."""
+    classifier = Classifier(function, locals_, parsed)
     operations = {}
     for statement in simple_statements(function.body):
         if isinstance(statement, gast.For):

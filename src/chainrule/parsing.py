@@ -39,6 +39,14 @@ class ParsedFunction:
     def origin(self, node) -> Origin | None:
         return self.source_map.origin(node)
 
+    def for_function(self, function: types.FunctionType) -> "ParsedFunction":
+        """The same parse, resolving names through ``function``'s globals and closure (a
+        function with the same code, e.g. another closure of the same ``def``)."""
+        if function is self.function:
+            return self
+        cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
+        return ParsedFunction(function, self.node, self.source_map, cells)
+
 
 def _source_lines(fn: types.FunctionType) -> tuple[list[str], int, str]:
     code = fn.__code__

@@ -349,6 +349,8 @@ class ReverseSweep:
             forward, backward = self.builder.pair_names         # direct recursion
         else:
             pair = vjp_of(op.callee, wanted, kinds)
+            self.builder.depend_on(op.statement.value.func, op.callee)
+            self.builder.dependencies.extend(pair.dependencies)
             label = op.callee.__name__.replace("<lambda>", "lambda")
             forward = self.builder.helper(f"{label}_forward", pair.forward)
             backward = self.builder.helper(f"{label}_backward", pair.backward)

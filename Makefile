@@ -36,7 +36,26 @@ test-all:
 	  $(MAKE) --no-print-directory test PYTHON=$$py VENV=.venv-$$v; \
 	done
 
-bench: $(STAMP)
+# A long random-program campaign (tests/fuzz): FUZZ_COUNT programs; prints the count checked,
+# the constructs covered and every failure with its shrunk program. FUZZ_ARGS="--seed 7" reruns.
+FUZZ_COUNT ?= 10000
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --count $(FUZZ_COUNT) $(FUZZ_ARGS)
+
+# Peers for the benchmarks (the optional `bench` extra: autograd, jax, torch==2.13.0 CPU),
+# installed best-effort: a peer that fails to install is reported as missing by the
+# benchmark, never fatal. `make bench BENCH_ARGS="--quick --peers none"` needs none of them.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	@$(BIN)/python -m pip install --quiet -e '.[bench]' || \
+	  for req in $$($(BIN)/python benchmarks/peers.py --requirements); do \
+	    $(BIN)/python -m pip install --quiet "$$req" || \
+	      echo "make bench: could not install $$req; the benchmark reports it as missing"; \
+	  done
+	@touch $@
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:

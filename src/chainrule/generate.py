@@ -23,7 +23,7 @@ from .normalize import NormalFunction
 from .operations import REFUSED, classify, local_name
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
-from .staleness import CellNamespace
+from .staleness import CellNamespace, PythonNumber
 from .syntax import assign, const, make, name, render, to_source
 
 
@@ -96,6 +96,15 @@ class GradientBuilder:
             holder, key = getattr(owner, "__dict__", {}), attribute
         self.dependencies.append((holder, key, function))
 
+    def depend_on_number(self, identifier: str) -> None:
+        """The code treats the global (or closure) ``identifier`` as a Python number."""
+        if identifier in self.parsed.cells:
+            entry = (CellNamespace(self.parsed.cells[identifier]), identifier, PythonNumber)
+        else:
+            entry = (self.parsed.globals, identifier, PythonNumber)
+        if not any(e[0] is entry[0] and e[1] == identifier for e in self.dependencies):
+            self.dependencies.append(entry)
+
     # -- comments ---------------------------------------------------------------------------
 
     def comment(self, statement) -> None:
@@ -128,7 +137,7 @@ class GradientBuilder:
         function = self.function
         operations = classify(function, self.locals, self.parsed)
         flat = [op for ops in operations.values() for op in ops]
-        kinds = Kinds(self.parsed, self.locals, self.argument_kinds)
+        kinds = Kinds(self.parsed, self.locals, self.argument_kinds, self.depend_on_number)
         for statement in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
             for version, source in getattr(statement, "chainrule_elements", ()):
                 if source is None:

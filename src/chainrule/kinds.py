@@ -17,7 +17,7 @@ import gast
 import numpy as np
 
 from .operations import COPY, ITERATE, PACK, RULE, STORE, Operation
-from .parsing import ParsedFunction, resolve_dotted
+from .parsing import ParsedFunction, resolve_dotted, resolve_global
 
 SCALAR, NUMERIC, CONTAINER, UNKNOWN = "scalar", "numeric", "container", "unknown"
 
@@ -46,10 +46,13 @@ def join(a: str | None, b: str | None) -> str | None:
 
 
 class Kinds:
-    def __init__(self, parsed: ParsedFunction, locals_: set[str], arguments: dict[str, str]):
+    def __init__(self, parsed: ParsedFunction, locals_: set[str], arguments: dict[str, str],
+                 depend_on_number=None):
         self.parsed = parsed
         self.locals = locals_
         self.of: dict[str, str | None] = dict(arguments)
+        # Called with a global name the code treats as a Python number (to be rechecked).
+        self.depend_on_number = depend_on_number
 
     def infer(self, operations: list[Operation]) -> None:
         """Kinds of every assigned variable; repeated until stable (loop-carried variables
@@ -75,6 +78,11 @@ class Kinds:
                 else UNKNOWN
         if isinstance(atom, gast.Name) and atom.id in self.locals:
             return self.of.get(atom.id)
+        if isinstance(atom, gast.Name) and self.depend_on_number is not None:
+            value = resolve_global(self.parsed, atom.id)
+            if type(value) is float or type(value) is int:
+                self.depend_on_number(atom.id)    # a module constant such as DT = 0.01
+                return SCALAR
         if isinstance(atom, gast.Attribute) and isinstance(
                 resolve_dotted(self.parsed, atom.value, self.locals), types.ModuleType):
             # A module constant such as np.pi or math.e.

@@ -12,12 +12,22 @@ import math
 import numpy as np
 
 
+_NUMBERS = (float, int, bool)
+
+
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` back to the shape of ``x``, undoing NumPy broadcasting.
 
     Handles both axes that broadcasting added in front and axes of size 1 that it stretched.
     A Python-number ``x`` gets a 0-d result (NumPy scalar).
     """
+    # Fast paths first: this runs once per broadcasting operation in the reverse sweep.
+    x_shape = getattr(x, "shape", None)
+    g_shape = getattr(g, "shape", None)
+    if x_shape is not None and x_shape == g_shape:
+        return g
+    if x_shape is None and g_shape is None and type(x) in _NUMBERS:
+        return g                                   # Python numbers (and NumPy scalars) both
     shape = np.shape(x)
     g_shape = np.shape(g)
     if g_shape == shape:

@@ -1,9 +1,10 @@
 """Noticing that generated code went stale.
 
 Generated code calls the forward/backward pairs of the user functions it found by name when
-it was made. If such a name is later bound to another function (a helper redefined in a
-notebook, say), the code must be made again: each generated function keeps
-``(namespace, name, function)`` triples, checked before it is reused.
+it was made, and treats module constants that held Python numbers as scalars. If such a name
+is later bound to another function (a helper redefined in a notebook, say) or to an array,
+the code must be made again: each generated function keeps ``(namespace, name, expected)``
+triples, checked before it is reused.
 """
 
 from __future__ import annotations
@@ -23,9 +24,19 @@ class CellNamespace:
             return default
 
 
+class PythonNumber:
+    """Expected in a dependency: the name holds a Python ``float`` or ``int`` (a module
+    constant such as ``DT = 0.01``: the code was specialized for a scalar there)."""
+
+
 def still_valid(dependencies: list[tuple]) -> bool:
-    """Whether every name the generated code resolved still means the same function."""
-    for namespace, key, function in dependencies:
-        if namespace.get(key) is not function:
+    """Whether every name the generated code resolved still means the same function (or
+    still holds a Python number)."""
+    for namespace, key, expected in dependencies:
+        value = namespace.get(key)
+        if expected is PythonNumber:
+            if type(value) is not float and type(value) is not int:
+                return False
+        elif value is not expected:
             return False
     return True

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import inspect
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from .calls import vjp_of
 import operator
 
 from .kinds import CONTAINER, UNKNOWN, kind_of_value
-from .operations import (CALL, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
+from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
 from .syntax import assign, clone, const, make, name
 
@@ -224,7 +225,7 @@ class ReverseSweep:
                 assigned.add(self.builder.call_sites[id(inner)][1])
             if id(inner) in self.builder.saves:
                 assigned.add(self.builder.saves[id(inner)][0])
-        needed = sorted(_reads(body) & assigned)
+        needed = sorted(_reads(body) & (assigned - self.invariant(node, assigned)))
         counted = isinstance(node, gast.While) or bool(node.chainrule_exit_flags) or \
             node.chainrule_exit_test is not None
         plan = LoopPlan(self.namer.fresh("iterations" if counted else "length"), counted)
@@ -243,6 +244,25 @@ class ReverseSweep:
                     plan.preset.append(variable)
         self.plans[id(node)] = plan
         return plan
+
+    def invariant(self, node, assigned: set[str]) -> set[str]:
+        """Names every iteration of the loop sets to the same value: computed at the top
+        level of its body, by pure operations, from values the loop does not change. The
+        reverse sweep reads them as they are; nothing is stored per iteration."""
+        found: set[str] = set()
+        stores = collections.Counter(n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                                     and isinstance(n.ctx, gast.Store))
+        headers = set(node.chainrule_headers.values())     # they change between iterations
+        for statement in node.body:
+            for op in self.operations.get(id(statement), []):
+                # Assigned once in the loop (not a header, not reassigned in an inner loop).
+                if op.kind not in (RULE, COPY, CONSTANT) or not op.target or \
+                        stores[op.target] != 1 or op.target in headers:
+                    continue
+                reads = {n.id for n in gast.walk(statement.value) if isinstance(n, gast.Name)}
+                if all(r not in assigned or r in found for r in reads if r in self.locals):
+                    found.add(op.target)
+        return found
 
     # -- one statement ----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from .parsing import parse_function
 from .targets import Target, resolve_target
 from .generate import build_gradient
 from .staleness import still_valid
-from .kinds import NUMERIC, kind_of_value
+from .kinds import CONTAINER, NUMERIC, SCALAR, kind_of_value
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -89,6 +89,11 @@ def _check_differentiable_argument(function_name: str, parameter: str, value: An
                     f"numeric NumPy array")
 
 
+_FLOAT64 = np.dtype(np.float64)
+_KIND_OF_TYPE = {float: SCALAR, int: SCALAR, bool: SCALAR, list: CONTAINER, tuple: CONTAINER}
+_NUMBER_TYPES = (float, int, bool)
+
+
 def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
     """Give ``gradient`` the shape and floating dtype of ``argument``, never aliasing inputs.
     A list or tuple argument gets a list or tuple of gradients."""
@@ -100,19 +105,19 @@ def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
             raise ValueError(f"internal error: gradient of a {len(argument)}-element "
                              f"{type(argument).__name__} has {len(parts)} elements")
         return type(argument)(_finish(g, a, arguments) for g, a in zip(parts, argument))
-    argument_array = np.asarray(argument)
-    dtype = argument_array.dtype if argument_array.dtype.kind == "f" else np.dtype(np.float64)
+    argument_array = argument if type(argument) is np.ndarray else np.asarray(argument)
+    dtype = argument_array.dtype if argument_array.dtype.kind == "f" else _FLOAT64
     if gradient is None:
         result = np.zeros(argument_array.shape, dtype=dtype)
     else:
-        result = np.asarray(gradient)
+        result = gradient if type(gradient) is np.ndarray else np.asarray(gradient)
         if result.shape != argument_array.shape:
             result = np.broadcast_to(result, argument_array.shape)
         if result.dtype != dtype:
             result = result.astype(dtype)
-        elif not result.flags.writeable or any(
-                isinstance(a, np.ndarray) and np.may_share_memory(result, a)
-                for a in arguments):
+        elif not result.flags.owndata or any(result is a for a in arguments):
+            # A view (of a broadcast, or perhaps of an input) or an input itself: the caller
+            # gets an array of its own.
             result = result.copy()
     if isinstance(argument, np.generic):
         return dtype.type(result)
@@ -183,11 +188,11 @@ class GradientFunction:
 
     def __call__(self, *args, **kwargs):
         arguments = self._all_arguments(args, kwargs)
-        name = self._target.function.__name__
         for position in self._wrt_positions:
-            _check_differentiable_argument(name, self._parameters[position],
-                                           arguments[position])
-        kinds = tuple(map(kind_of_value, arguments))
+            if type(arguments[position]) not in _NUMBER_TYPES:
+                _check_differentiable_argument(self._target.function.__name__,
+                                               self._parameters[position], arguments[position])
+        kinds = tuple([_KIND_OF_TYPE.get(type(a), NUMERIC) for a in arguments])
         generated = self._specialized.get(kinds)
         if generated is None or (self._dependencies[kinds] and
                                  not still_valid(self._dependencies[kinds])):

@@ -20,7 +20,7 @@ from .activity import analyse
 from .errors import TransformError
 from .kinds import CONTAINER, SCALAR, Kinds
 from .normalize import NormalFunction
-from .operations import REFUSED, classify, local_name
+from .operations import REFUSED, classify, local_name, simple_statements
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .staleness import CellNamespace, PythonNumber
@@ -138,7 +138,7 @@ class GradientBuilder:
         operations = classify(function, self.locals, self.parsed)
         flat = [op for ops in operations.values() for op in ops]
         kinds = Kinds(self.parsed, self.locals, self.argument_kinds, self.depend_on_number)
-        for statement in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
+        for statement in simple_statements(function.body):
             for version, source in getattr(statement, "chainrule_elements", ()):
                 if source is None:
                     kinds.of[version] = SCALAR          # a range value or enumerate's index
@@ -374,10 +374,14 @@ def _push(stack: str, variable: str):
 
 
 def _all_local_names(function: NormalFunction) -> set[str]:
-    names = set(function.params)
-    for node in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-            names.add(node.id)
+    """Every local of the normal form (shared by all specializations, so kept on it)."""
+    names = getattr(function, "_local_names", None)
+    if names is None:
+        names = set(function.params)
+        for node in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names.add(node.id)
+        function._local_names = names
     return names
 
 

@@ -77,13 +77,13 @@ def test_missing_return():
         grad(f)
 
 
-def test_and_or_on_values_is_refused():
+def test_and_or_choosing_between_values_is_differentiated():
     def f(x, y):
         z = x or y
-        return z
+        return z * z
 
-    with pytest.raises(TransformError, match="'and'/'or' on numeric values"):
-        grad(f)(1.0, 2.0)
+    assert grad(f, wrt=("x", "y"))(1.5, 2.0) == (3.0, 0.0)
+    assert grad(f, wrt=("x", "y"))(0.0, 2.0) == (0.0, 4.0)
 
 
 def test_unknown_global_is_reported():

@@ -137,3 +137,40 @@ def test_builtin_max_of_a_list():
     assert chainrule.grad(max_of_list)(1.0) == 2.0
     np.testing.assert_array_equal(chainrule.grad(min_of_array)(np.array([3.0, 1.0, 2.0])),
                                   [0.0, 1.0, 0.0])
+
+
+# -- an and/or/not branch test is re-evaluated after the branch updated the array it reads ----
+
+def store_under_compound_test(x, a):
+    y = a * 1.0
+    if y[0] > 0.0 and y[1] > 0.0:
+        y[0] = x
+    return np.sum(y)
+
+
+def store_under_negated_test(x):
+    y = np.zeros(3)
+    if not y[1] < y[0]:
+        y[1:] = x
+        return x
+    return x + np.sum(np.sin(y))
+
+
+def test_compound_branch_test_reads_an_array_the_branch_updates():
+    assert chainrule.grad(store_under_compound_test)(-1.0, np.array([1.0, 1.0, 0.0])) == 1.0
+    assert chainrule.grad(store_under_negated_test)(-0.5) == 1.0
+
+
+# -- a direct call of a nested function inside and/or is refused --------------------------------
+
+def nested_call_in_bool_op(x):
+    def inner(t):
+        return x * t
+    if inner(x) > 0.5 and x > 0.0:
+        return x
+    return 2.0 * x
+
+
+def test_nested_function_called_in_a_bool_op():
+    assert chainrule.grad(nested_call_in_bool_op)(1.0) == 1.0
+    assert chainrule.grad(nested_call_in_bool_op)(0.25) == 2.0

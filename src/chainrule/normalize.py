@@ -443,13 +443,46 @@ class Normalizer:
                 and getattr(builtins, func.id, None) is not None)
 
     def opaque(self, node):
-        """An expression kept whole (boolean logic): only its local names are renamed."""
+        """Boolean logic (``and``/``or``/``not``).
+
+        Over names and constants only, it is kept whole (its local names renamed): pure, so
+        the reverse sweep may evaluate it again. Anything else (calls, indexing) is lowered,
+        keeping Python's short-circuit: ``a and b`` becomes ``t = a; if t: t = b``, so the
+        value is computed once and is differentiable like any choice between branches."""
+        if not _simple_boolean(node, self.local_names) or (
+                isinstance(node, gast.BoolOp) and not _boolean_valued(node)):
+            if isinstance(node, gast.UnaryOp):
+                return self.opaque(make(gast.UnaryOp, op=node.op,
+                                        operand=self.atom(node.operand)))
+            return self.short_circuit(node)
         node = clone(node)
         for inner in gast.walk(node):
             if isinstance(inner, gast.Name) and inner.id in self.local_names:
                 inner.id = self.read(inner.id, inner).id
         node.chainrule_opaque = True
         return node
+
+    def short_circuit(self, node):
+        """``a and b and ...`` / ``a or b or ...`` as assignments and ``if`` statements."""
+        temporary = self.namer.temporary()
+        self.local_names.add(temporary)
+        outer = self.user_statement
+        first, *rest = node.values
+        statements = [gast.copy_location(assign(temporary, first), node)]
+        chain = []
+        for value in reversed(rest):
+            update = [gast.copy_location(assign(temporary, value), value)] + chain
+            test = name(temporary) if isinstance(node.op, gast.And) else make(
+                gast.UnaryOp, op=gast.Not(), operand=name(temporary))
+            chain = [gast.copy_location(make(gast.If, test=test, body=update, orelse=[]),
+                                        value)]
+        for statement in statements + chain:
+            for inner in gast.walk(statement):
+                if isinstance(inner, gast.stmt):
+                    inner.chainrule_part_of = outer
+            self.statement(statement)
+            self.user_statement = outer
+        return _normalized(name(self.current[temporary]))
 
     # -- statements -------------------------------------------------------------------------
 
@@ -854,6 +887,31 @@ class Normalizer:
                 origin=self.parsed.origin(self.parsed.node))
         return NormalFunction(self.parsed, self.params, self.block, self.result,
                               return_statement, self.namer)
+
+
+def _boolean_valued(node) -> bool:
+    """Whether ``and``/``or`` here can only produce True/False (so never carries a
+    gradient): its operands are comparisons, negations or constants."""
+    if isinstance(node, gast.BoolOp):
+        return all(_boolean_valued(v) for v in node.values)
+    return isinstance(node, (gast.Compare, gast.Constant)) or (
+        isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not))
+
+
+def _simple_boolean(node, local_names: set[str]) -> bool:
+    """Boolean logic over names, constants and comparisons of those (no calls, no indexing,
+    no attributes of local values)."""
+    for inner in gast.walk(node):
+        if isinstance(inner, (gast.Call, gast.Subscript, gast.IfExp, gast.Lambda,
+                              gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.NamedExpr)):
+            return False
+        if isinstance(inner, gast.Attribute):
+            root = inner
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if not isinstance(root, gast.Name) or root.id in local_names:
+                return False
+    return True
 
 
 def _definitely_assigned(statements: list, lists: set[str]) -> set[str]:

@@ -129,17 +129,8 @@ class Classifier:
                          type(value).__name__)
 
     def opaque(self, statement, target, value) -> Operation:
-        reads = [n for n in gast.walk(value) if isinstance(n, gast.Name)]
-        boolean = all(isinstance(v, (gast.Compare, gast.Constant)) or
-                      (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not))
-                      for v in getattr(value, "values", [value.operand]
-                                       if isinstance(value, gast.UnaryOp) else []))
-        if boolean or isinstance(value, gast.UnaryOp):
-            return Operation(statement, target, NONDIFF)
-        problem = self.error(value, "'and'/'or' on numeric values is not differentiable",
-                             "boolean operator on values",
-                             "use an if/else or np.where to choose between values")
-        return Operation(statement, target, REFUSED, self.names(reads), problem=problem)
+        # The normal form keeps whole only and/or/not that yield True/False: no gradient.
+        return Operation(statement, target, NONDIFF)
 
     def call(self, statement, target, call) -> Operation:
         func = call.func

@@ -174,3 +174,30 @@ def nested_call_in_bool_op(x):
 def test_nested_function_called_in_a_bool_op():
     assert chainrule.grad(nested_call_in_bool_op)(1.0) == 1.0
     assert chainrule.grad(nested_call_in_bool_op)(0.25) == 2.0
+
+
+# -- a helper that stores into an array or list it made -----------------------------------------
+
+def fills_array(p):
+    y = np.zeros(3)
+    y[0] = 2.0 * p
+    return np.sum(y)
+
+
+def calls_fills_array(x):
+    return fills_array(x)
+
+
+def updates_list(p):
+    values = [p]
+    values[-1] += p
+    return sum(values)
+
+
+def calls_updates_list(x):
+    return updates_list(x)
+
+
+def test_helper_that_stores_into_its_own_array():
+    assert chainrule.grad(calls_fills_array)(1.0) == 2.0
+    assert chainrule.grad(calls_updates_list)(1.0) == 2.0

@@ -214,7 +214,8 @@ class GradientBuilder:
         """A forward function (the primal, returning its result and what the reverse needs)
         and a backward function (the reverse sweep, from that record and ``out_bar``)."""
         forward_name, backward_name = self.pair_names
-        produced = self.locals | set(stacks) | {tape for _, tape in self.call_sites.values()}
+        produced = self.locals | set(stacks) | {tape for _, tape in self.call_sites.values()} | {
+            old for old, _ in self.saves.values()}
         for plan in plans.values():
             produced |= {plan.count, *plan.preset}
         returned = {n.id for n in gast.walk(gast.parse(f"({grads_text},)"))

@@ -177,8 +177,10 @@ class ReverseSweep:
         carried = [v for v in sorted(self.occurrences.crossing(node)) if self.active(v)]
         newly = [v for v in carried if v not in self.materialized]
         self.builder.comment(node)
-        for variable in newly:
+        for variable in carried:
+            # In its own name before the loop too: the loop may run no iteration.
             self.settle(variable, self.out)
+        for variable in newly:
             self.materialized.add(variable)
             self.mutable.add(self.namer.adjoint(variable))
         index = self.namer.fresh("k")
@@ -252,6 +254,11 @@ class ReverseSweep:
         found: set[str] = set()
         stores = collections.Counter(n.id for n in gast.walk(node) if isinstance(n, gast.Name)
                                      and isinstance(n.ctx, gast.Store))
+        # Containers the loop stores into change between iterations even though their name
+        # is never assigned again.
+        assigned = assigned | {n.value.id for n in gast.walk(node)
+                               if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+                               and isinstance(n.value, gast.Name)}
         headers = set(node.chainrule_headers.values())     # they change between iterations
         for statement in node.body:
             for op in self.operations.get(id(statement), []):

@@ -247,3 +247,21 @@ def overwrite_after_inner_loop_of_varying_length(x):
 def test_overwrite_after_an_empty_inner_loop():
     assert chainrule.grad(overwrite_after_empty_inner_loop)(0.5) == 0.0
     assert chainrule.grad(overwrite_after_inner_loop_of_varying_length)(3.0) == 0.0
+
+
+# -- a while loop's and-test after an early-return guard ----------------------------------------
+
+def while_and_test_after_guard(x, a):
+    if x > 10.0:
+        return x
+    v = x
+    k = 0
+    while k < 3 and a[0] < v:
+        k += 1
+    return x
+
+
+@pytest.mark.xfail(strict=True, reason="after the guard clause v is renamed v_1, but the lowered "
+                                       "test 't1_2 = t2 < v' still reads v: NameError")
+def test_while_and_test_after_a_guard_clause():
+    assert chainrule.grad(while_and_test_after_guard)(0.5, np.zeros(3)) == 1.0

@@ -1,0 +1,42 @@
+"""Chainrule bugs the fuzzer found that are not fixed yet.
+
+Each entry recognises the failures one bug causes (from the program and its outcome) and names
+its minimal reproduction in ``tests/test_fuzz_regressions.py`` (marked
+``xfail(strict=True)``).  ``check_program`` reports a matching failure as ``known`` rather than
+``failed``, so the random-program test stays green and a campaign looks past the bug for new
+ones.  When a fix makes the regression test pass (XPASS fails the strict xfail), remove its
+``xfail`` marker and its entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class KnownBug:
+    name: str
+    regression_test: str
+    matches: Callable          # (program, outcome) -> bool
+
+
+def _while_test_after_guard(program, outcome) -> bool:
+    # if c: return x / v = x / while k < 3 and a[0] < v: -- after an early-return guard, the
+    # lowered and-test of a while loop reads v under its old name: NameError.
+    return (outcome.category == "crash" and "NameError" in outcome.message
+            and bool({"while", "while_true"} & set(program.constructs)))
+
+
+KNOWN_BUGS = (
+    KnownBug("while and-test after an early-return guard reads a variable's old name",
+             "test_while_and_test_after_a_guard_clause", _while_test_after_guard),
+)
+
+
+def known_bug(program, outcome) -> KnownBug | None:
+    """The known bug that explains this failure, if any."""
+    for bug in KNOWN_BUGS:
+        if bug.matches(program, outcome):
+            return bug
+    return None

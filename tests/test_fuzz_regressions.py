@@ -261,7 +261,5 @@ def while_and_test_after_guard(x, a):
     return x
 
 
-@pytest.mark.xfail(strict=True, reason="after the guard clause v is renamed v_1, but the lowered "
-                                       "test 't1_2 = t2 < v' still reads v: NameError")
 def test_while_and_test_after_a_guard_clause():
     assert chainrule.grad(while_and_test_after_guard)(0.5, np.zeros(3)) == 1.0

@@ -944,8 +944,18 @@ def _rename_last_definition(block: list, version: str, joined: str) -> bool:
 
 
 def _loaded_names(statements: list) -> set[str]:
-    return {n.id for s in statements for n in gast.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    """Names the statements read, including the tests loops keep beside their body."""
+    found = set()
+    for statement in statements:
+        for node in gast.walk(statement):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                found.add(node.id)
+            if isinstance(node, (gast.For, gast.While)):
+                found |= _loaded_names(getattr(node, "chainrule_test", []))
+                exit_test = getattr(node, "chainrule_exit_test", None)
+                if exit_test is not None:
+                    found |= _loaded_names([make(gast.Expr, value=exit_test)])
+    return found
 
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",

@@ -263,3 +263,26 @@ def while_and_test_after_guard(x, a):
 
 def test_while_and_test_after_a_guard_clause():
     assert chainrule.grad(while_and_test_after_guard)(0.5, np.zeros(3)) == 1.0
+
+
+# -- a loop ending in `if c: break` around an inner loop with its own break ---------------------
+
+def inner_break_inside_outer_trailing_break(x, a):
+    for j in range(3):
+        k = 0
+        while True:
+            k += 1
+            if k > 1:
+                break
+            x = x * 1.5
+        else:
+            x = x + 1.0
+        if a > 0.3:
+            break
+    return x
+
+
+def test_inner_break_inside_a_loop_ending_in_a_break():
+    # Found as a hang: the inner loop's break was dropped, so it never ended.
+    assert chainrule.grad(inner_break_inside_outer_trailing_break)(0.5, 1.0) == 1.5
+    assert chainrule.grad(inner_break_inside_outer_trailing_break)(0.5, 0.0) == 1.5 ** 3

@@ -185,7 +185,7 @@ class ExitLowering:
             # of an iteration; no flag needed.
             lowered = make(type(statement), **{f: getattr(statement, f) for f in
                                                statement._fields})
-            lowered.body = body[:-1] or [make(gast.Pass)]
+            lowered.body = self.block(body[:-1], _Loop(None, None)) or [make(gast.Pass)]
             lowered.orelse = []
             lowered.chainrule_exit_flags = []
             lowered.chainrule_exit_test = last.test

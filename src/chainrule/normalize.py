@@ -858,6 +858,9 @@ class Normalizer:
                            msg=node.msg and self.opaque(node.msg)))
         elif isinstance(node, gast.FunctionDef):
             self.define_function(node, node.name)
+        elif isinstance(node, (gast.Break, gast.Continue)):
+            # Lowering removes every one of these; one left would be silently dropped.
+            raise AssertionError(f"internal error: {type(node).__name__} left after lowering")
         elif isinstance(node, gast.Return):
             if self.inlining:                       # the end of an inlined nested function
                 self.inline_result = self.atom(node.value) if node.value is not None \

@@ -251,7 +251,7 @@ class GradientBuilder:
                     f"cannot differentiate {self.parsed.name}: in-place update of "
                     f"'{user.target.id}', which names the same array as "
                     f"{', '.join(repr(n) for n in shared)}", construct="in-place update of a "
-                    f"shared array", origin=self.parsed.origin(user),
+                    "shared array", origin=self.parsed.origin(user),
                     hint=f"write {user.target.id} = {user.target.id} <op> ... to make a new "
                          f"array, or copy first ({user.target.id} = {shared[0]}.copy())")
                 if kind == CONTAINER:

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import gast
 
 from .rules.registry import Rule
-from .syntax import clone, const, make, name
+from .syntax import clone, const, make
 
 
 @dataclass

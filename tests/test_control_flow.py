@@ -1055,7 +1055,7 @@ MORE_CASES = [
 
 
 # =========================================================================================
-# known chainrule bugs (minimal reproductions; strict xfails)
+# regressions: bugs these tests found, fixed since (minimal reproductions)
 # =========================================================================================
 
 def assigned_in_nested_branch_only(x):

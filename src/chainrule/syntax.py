@@ -111,11 +111,3 @@ _AST_CLASSES = {getattr(gast, n): getattr(ast, n) for n in dir(gast)
 def to_source(node) -> str:
     """Python source of a gast node (through the standard library's ``ast.unparse``)."""
     return ast.unparse(to_ast(node))
-
-
-def parse_expression(text: str):
-    return gast.parse(text, mode="eval").body
-
-
-def is_atom(node) -> bool:
-    return isinstance(node, (gast.Name, gast.Constant))

@@ -1317,19 +1317,12 @@ def _stacked(source):
     return set(STACK.findall(source))
 
 
-def _temp_for(source, expression):
-    match = re.search(rf"^\s*(\w+) = {re.escape(expression)}\s*$", source, re.MULTILINE)
-    assert match, f"no statement computes {expression!r} in:\n{source}"
-    return match.group(1)
-
-
 def test_loop_invariant_values_are_not_stacked():
     source = chainrule.grad(range_loop).source_for(0.3, 5.0)
     stacked = _stacked(source)
     assert stacked, source                      # the carried y is needed by cos(y)
-    assert "x" not in stacked, source
-    assert _temp_for(source, "0.1 * x") not in stacked, source
-    assert not any(name == "x" or name.startswith("x_") for name in stacked), source
+    # Only versions of y: neither x nor the invariant 0.1 * x (nor a temporary) is stacked.
+    assert all(name == "y" or name.startswith("y_") for name in stacked), source
 
 
 def test_loop_invariant_array_is_not_stacked():

@@ -286,3 +286,23 @@ def test_inner_break_inside_a_loop_ending_in_a_break():
     # Found as a hang: the inner loop's break was dropped, so it never ended.
     assert chainrule.grad(inner_break_inside_outer_trailing_break)(0.5, 1.0) == 1.5
     assert chainrule.grad(inner_break_inside_outer_trailing_break)(0.5, 0.0) == 1.5 ** 3
+
+
+# -- a method call in a while test's second operand, inside a branch ----------------------------
+
+def method_call_in_while_test(x, a):
+    y = x * 0.5
+    if a[0] < x:
+        k = 0
+        while k < 3 and np.array([0.5, 0.2, 0.5]).sum() > y:
+            k += 1
+            y = y * 0.5
+    return y
+
+
+def test_method_call_in_a_while_test_inside_a_branch():
+    # The names only the test's statements assign were not known as locals: 't4.sum' was
+    # refused as an undefined name.
+    assert chainrule.grad(method_call_in_while_test)(1.0, np.zeros(3)) == 0.5 ** 4
+    assert chainrule.grad(method_call_in_while_test)(1.0, np.ones(3)) == 0.5
+    chainrule.check_grad(method_call_in_while_test, 0.3, np.zeros(3))   # raises on a mismatch

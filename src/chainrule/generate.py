@@ -24,6 +24,7 @@ from .operations import REFUSED, classify, local_name, simple_statements
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .staleness import CellNamespace, PythonNumber
+from .simplify import simplify
 from .syntax import assign, const, make, name, render, to_source
 
 
@@ -217,7 +218,7 @@ class GradientBuilder:
         produced = self.locals | set(stacks) | {tape for _, tape in self.call_sites.values()} | {
             old for old, _ in self.saves.values()}
         for plan in plans.values():
-            produced |= {plan.count, *plan.preset}
+            produced |= {plan.count, *plan.preset} if plan.count_read else {*plan.preset}
         returned = {n.id for n in gast.walk(gast.parse(f"({grads_text},)"))
                     if isinstance(n, gast.Name)}
         tape = sorted((_reads(reverse_lines) | returned) & produced)
@@ -301,7 +302,7 @@ class GradientBuilder:
         body: list = []
         with self.comment_scope():
             self.primal_block(getattr(loop, "chainrule_test", []), body)
-            if plan and plan.counted:
+            if plan and plan.counted and plan.count_read:
                 body.append(assign(plan.count, make(gast.BinOp, left=name(plan.count),
                                                     op=gast.Add(), right=const(1))))
             for variable, stack in (plan.saved_at_start.items() if plan else ()):
@@ -323,7 +324,9 @@ class GradientBuilder:
         if plan:
             for variable in plan.preset:
                 self.emit_into(out, assign(variable, const(None)))
-            if plan.counted:
+            if not plan.count_read:
+                pass                          # the reverse walks the stacks instead
+            elif plan.counted:
                 self.emit_into(out, assign(plan.count, const(0)))
             else:
                 self.emit_into(out, assign(plan.count, self.length_of(loop)))
@@ -350,7 +353,7 @@ class GradientBuilder:
 
 
 def _function_source(header: str, lines: list) -> str:
-    body = render(lines)
+    body = render(simplify(lines))
     return header + "\n" + "\n".join("    " + line for line in body.splitlines()) + "\n"
 
 
@@ -379,9 +382,13 @@ def _all_local_names(function: NormalFunction) -> set[str]:
     names = getattr(function, "_local_names", None)
     if names is None:
         names = set(function.params)
-        for node in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                names.add(node.id)
+        pending = list(function.body)
+        while pending:
+            for node in gast.walk(pending.pop()):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    names.add(node.id)
+                # A while loop's test is computed by statements kept beside its body.
+                pending.extend(getattr(node, "chainrule_test", ()))
         function._local_names = names
     return names
 

@@ -7,10 +7,11 @@
 * Every local is assigned once outside loops, so straight-line code and branches read earlier
   values directly and save nothing. After an ``if``, adjoints that differ between the branches
   are brought to one name (a zero where a branch contributed nothing).
-* A loop's reverse runs its iterations backwards (``for k in reversed(range(n))``). What it
-  needs from the primal is decided after its adjoint code is written (*to-be-recorded*): the
-  values it reads that the loop overwrites, one stack each, pushed once per iteration and
-  popped at the start of each reverse iteration. Loop-invariant values are read directly.
+* A loop's reverse runs its iterations backwards. What it needs from the primal is decided
+  after its adjoint code is written (*to-be-recorded*): the values it reads that the loop
+  overwrites, one stack each, pushed once per iteration and walked backwards by the reverse
+  loop (``for y in reversed(y_stack)``; popped, in loops nested in loops). Loop-invariant
+  values are read directly.
   Adjoints that live across iterations (loop-carried and outer variables) stay in their own
   name for the whole loop.
 """
@@ -42,6 +43,7 @@ class LoopPlan:
     """What the primal sweep must record for one loop's reverse."""
     count: str                              # name holding the number of iterations
     counted: bool                           # counted per iteration (else taken from a len)
+    count_read: bool = True                 # the reverse reads the count (else: not made)
     saved_at_start: dict[str, str] = field(default_factory=dict)   # header -> its stack
     saved_at_end: dict[str, str] = field(default_factory=dict)     # value -> its stack
     preset: list[str] = field(default_factory=list)   # saved names bound only conditionally
@@ -59,6 +61,7 @@ class ReverseSweep:
         self.materialized: set[str] = set()     # variables whose adjoint lives across turns
         self.mutable: set[str] = set()          # adjoint names reassigned in later turns
         self.plans: dict[int, LoopPlan] = {}
+        self.loop_depth = 0                     # reverse loops being written around this point
         self.out: list = []
         self.occurrences = _occurrences(builder.function.body, operations,
                                         builder.function.params, builder.function.result)
@@ -184,6 +187,7 @@ class ReverseSweep:
             self.materialized.add(variable)
             self.mutable.add(self.namer.adjoint(variable))
         index = self.namer.fresh("k")
+        self.loop_depth += 1
         with self.into([]) as body:
             self.block(node.body)
             self.block(getattr(node, "chainrule_test", []))
@@ -191,30 +195,58 @@ class ReverseSweep:
                 self.operation(op, index)
             for variable in carried:
                 self.settle(variable, body)
+        self.loop_depth -= 1
         for variable in newly:
             self.materialized.discard(variable)
             self.mutable.discard(self.namer.adjoint(variable))
         if not any(not isinstance(item, str) for item in body):
             return                                   # nothing to differentiate in the loop
         plan = self.plan(node, body)
-        pops = [assign(variable, make(gast.Call, func=make(
-            gast.Attribute, value=name(stack), attr="pop", ctx=gast.Load()), args=[],
-            keywords=[])) for variable, stack in {**plan.saved_at_start,
-                                                  **plan.saved_at_end}.items()]
+        reverse = self.reverse_loop(plan, index, body)
+        stacks = {**plan.saved_at_start, **plan.saved_at_end}
+        reverse.chainrule_external_reads = (_reads([reverse]) - set(stacks)) | (
+            {plan.count} if plan.count_read else set())
+        self.emit(reverse)
+
+    def reverse_loop(self, plan: LoopPlan, index: str, body: list):
+        """The loop running ``body`` once per primal iteration, last iteration first, with
+        the values the primal recorded bound at the start of each turn.
+
+        Every stack gets exactly one push per primal iteration, so an outermost loop walks
+        its stacks backwards (``for y in reversed(y_stack)``) and needs no count. A nested
+        loop runs once per turn of its outer loops, over a part of each stack: it pops, and
+        reads its count of iterations from its own stack.
+        """
+        stacks = {**plan.saved_at_start, **plan.saved_at_end}
         uses_index = any(isinstance(n, gast.Name) and n.id == index
                          for item in body if not isinstance(item, str)
                          for n in gast.walk(item))
-        count = name(plan.count)
-        iterations = make(gast.Call, func=name(self.builder.helper("range", range)),
-                          args=[count], keywords=[])
+        range_ = make(gast.Call, func=name(self.builder.helper("range", range)),
+                      args=[name(plan.count)], keywords=[])
         if uses_index:
-            iterations = make(gast.Call, func=name(self.builder.helper("reversed", reversed)),
-                              args=[iterations], keywords=[])
-        reverse = make(gast.For, target=name(index if uses_index else "_", store=True),
-                       iter=iterations, body=pops + body, orelse=[])
-        reverse.chainrule_external_reads = (_reads(pops + body) - set(plan.saved_at_start)
-                                            - set(plan.saved_at_end)) | {plan.count}
-        self.emit(reverse)
+            range_ = self.reversed_(range_)
+        if self.loop_depth > 0 or not stacks:
+            pops = [assign(variable, make(gast.Call, func=make(
+                gast.Attribute, value=name(stack), attr="pop", ctx=gast.Load()), args=[],
+                keywords=[])) for variable, stack in stacks.items()]
+            return make(gast.For, target=name(index if uses_index else "_", store=True),
+                        iter=range_, body=pops + body, orelse=[])
+        plan.count_read = uses_index
+        targets = ([index] if uses_index else []) + list(stacks)
+        sequences = ([range_] if uses_index else []) + [
+            self.reversed_(name(stack)) for stack in stacks.values()]
+        if len(targets) == 1:
+            target, iterable = name(targets[0], store=True), sequences[0]
+        else:
+            target = make(gast.Tuple, elts=[name(t, store=True) for t in targets],
+                          ctx=gast.Store())
+            iterable = make(gast.Call, func=name(self.builder.helper("zip", zip)),
+                            args=sequences, keywords=[])
+        return make(gast.For, target=target, iter=iterable, body=body, orelse=[])
+
+    def reversed_(self, sequence):
+        return make(gast.Call, func=name(self.builder.helper("reversed", reversed)),
+                    args=[sequence], keywords=[])
 
     def plan(self, node, body: list) -> LoopPlan:
         """Decide what the primal must record for this loop (to-be-recorded analysis)."""

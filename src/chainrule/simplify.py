@@ -1,0 +1,472 @@
+"""Copy propagation and coalescing on a generated function body.
+
+Normalization gives every value its own name and the chain rule one adjoint name per variable,
+so loops are left with copies run once per iteration: a loop header's adjoint handed to the
+body (``y_2_bar = y_1_bar``), the primal carrying a value to the next iteration
+(``y_1 = y_2``), a branch that changed nothing (``else: vy_4 = vy_2``). This pass removes them
+before the code is printed:
+
+* *propagation*: after ``a = b``, reads of ``a`` read ``b`` for as long as neither is assigned
+  again; a copy nobody reads any more is dropped;
+* *coalescing*: ``b = <expr>; ...; a = b`` writes ``a = <expr>`` and drops the copy, when ``b``
+  lives only there and ``a`` is not read once ``b`` holds its value (on any path, branches
+  included);
+* *forward substitution*: an arithmetic temporary read once, by a later statement for the
+  same user line, is written into that statement (``t1_bar = a_bar * x_1; k_bar = k_bar +
+  -t1_bar`` becomes ``k_bar = k_bar - a_bar * x_1``: ``a + -b`` is ``a - b``, exactly);
+* a copy assigned again before anything reads it goes, and so does a ``# line N`` comment
+  left heading no statement.
+
+Only reads and writes of plain local names change, so every value, alias and order of
+evaluation stays as it was; nothing here reasons about what a value is. Statements may be
+shared with the cached normal form, so a statement that changes is copied first.
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+
+import gast
+
+from .syntax import assign, clone, make, name
+
+_BLOCKS = ("body", "orelse")
+
+
+def simplify(items: list) -> list:
+    """``items`` (statements, and source lines as strings) with copies propagated, coalesced
+    and dropped. Compound statements (made for the generated code) are changed in place,
+    simple ones (perhaps shared with the normal form) are replaced."""
+    items = _propagate(items, {})
+    occurrences = _occurrences(items)
+    _coalesce_block(items, occurrences)
+    _substitute_block(items, _occurrences(items))
+    return _without_dead_copies(items)
+
+
+# -- names a statement reads and writes --------------------------------------------------------
+
+def _line_names(line: str) -> tuple[set[str], set[str]]:
+    """(read, written) names of a source line given as text ('' for a comment)."""
+    if line.lstrip().startswith("#"):
+        return set(), set()
+    reads, writes = set(), set()
+    for node in ast.walk(ast.parse(line)):
+        if isinstance(node, ast.Name):
+            (writes if isinstance(node.ctx, ast.Store) else reads).add(node.id)
+    return reads, writes
+
+
+def _names(node, reads: list, writes: list) -> None:
+    """Append the names ``node`` reads and writes, in the order they happen for a simple
+    statement (its value is evaluated before its targets are bound)."""
+    for inner in gast.walk(node):
+        if isinstance(inner, gast.Name):
+            if isinstance(inner.ctx, gast.Load):
+                reads.append(inner.id)
+            else:                                     # Store, Del
+                writes.append(inner.id)
+        elif isinstance(inner, gast.AugAssign) and isinstance(inner.target, gast.Name):
+            reads.append(inner.target.id)             # ``a += b`` reads ``a`` too
+
+
+def _occurrences(items: list) -> collections.Counter:
+    """How often each name is read or written anywhere in ``items``."""
+    counts: collections.Counter = collections.Counter()
+    for item in items:
+        if isinstance(item, str):
+            reads, writes = _line_names(item)
+            counts.update(reads)
+            counts.update(writes)
+        else:
+            reads, writes = [], []
+            _names(item, reads, writes)
+            counts.update(reads)
+            counts.update(writes)
+    return counts
+
+
+def _stores(node) -> set[str]:
+    reads, writes = [], []
+    _names(node, reads, writes)
+    return set(writes)
+
+
+# -- propagation -------------------------------------------------------------------------------
+
+def _propagate(block: list, copies: dict[str, str]) -> list:
+    """``block`` with reads of copies replaced by their source (``copies``: name -> the name
+    it currently equals); self-assignments that result are dropped."""
+    result = []
+    for item in block:
+        if isinstance(item, str):
+            _kill(copies, _line_names(item)[1])
+            result.append(item)
+        elif isinstance(item, gast.If):
+            item.test = _substitute(item.test, copies)
+            item.body = _propagate(item.body, dict(copies))
+            item.orelse = _propagate(item.orelse, dict(copies))
+            _kill(copies, _stores(item))
+            result.append(item)
+        elif isinstance(item, (gast.For, gast.While)):
+            # Every turn after the first sees the values the loop assigns.
+            _kill(copies, _stores(item))
+            if isinstance(item, gast.For):
+                item.iter = _substitute(item.iter, copies)
+            else:
+                item.test = _substitute(item.test, copies)
+            item.body = _propagate(item.body, dict(copies))
+            item.orelse = _propagate(item.orelse, dict(copies))
+            result.append(item)
+        elif _is_copy(item):
+            source = copies.get(item.value.id, item.value.id)
+            target = item.targets[0].id
+            if source == target:
+                continue                              # ``a = a``
+            _kill(copies, {target})
+            copies[target] = source
+            result.append(item if source == item.value.id else assign(target, name(source)))
+        else:
+            item = _substitute(item, copies)
+            _kill(copies, _stores(item))
+            result.append(item)
+    return result
+
+
+def _is_copy(item) -> bool:
+    return (isinstance(item, gast.Assign) and len(item.targets) == 1
+            and isinstance(item.targets[0], gast.Name) and isinstance(item.value, gast.Name))
+
+
+def _substitute(node, copies: dict[str, str]):
+    """``node``, or a copy of it reading each copy's source instead."""
+    if not copies or not any(isinstance(inner, gast.Name) and isinstance(inner.ctx, gast.Load)
+                             and inner.id in copies for inner in gast.walk(node)):
+        return node
+    node = clone(node)
+    for inner in gast.walk(node):
+        if isinstance(inner, gast.Name) and isinstance(inner.ctx, gast.Load):
+            inner.id = copies.get(inner.id, inner.id)
+    return node
+
+
+def _kill(copies: dict[str, str], written: set[str]) -> None:
+    """Forget the copies that assigning ``written`` makes false."""
+    if not copies or not written:
+        return
+    for target, source in list(copies.items()):
+        if target in written or source in written:
+            del copies[target]
+
+
+# -- coalescing --------------------------------------------------------------------------------
+
+def _coalesce_block(block: list, occurrences: collections.Counter) -> None:
+    for item in block:
+        if not isinstance(item, str):
+            for field in _BLOCKS:
+                inner = getattr(item, field, None)
+                if isinstance(inner, list):
+                    _coalesce_block(inner, occurrences)
+    position = 0
+    while position < len(block):
+        item = block[position]
+        if _is_copy(item) and _overwritten(block, position):
+            occurrences[item.targets[0].id] -= 1
+            occurrences[item.value.id] -= 1
+            del block[position]
+            continue
+        if _is_copy(item) and _coalesce(block, position, occurrences):
+            del block[position]
+            continue
+        position += 1
+
+
+def _overwritten(block: list, copy_at: int) -> bool:
+    """Whether the copy at ``block[copy_at]`` is assigned again, unread, later in the block."""
+    target = block[copy_at].targets[0].id
+    for item in block[copy_at + 1:]:
+        if isinstance(item, str):
+            reads, writes = _line_names(item)
+            if target in reads | writes:
+                return False
+            continue
+        reads, writes = [], []
+        _names(item, reads, writes)
+        if target in reads or isinstance(item, (gast.If, gast.For, gast.While)) and \
+                target in writes:
+            return False
+        if target in writes:
+            return True
+    return False
+
+
+def _coalesce(block: list, copy_at: int, occurrences: collections.Counter) -> bool:
+    """Rename ``b`` to ``a`` for the copy ``a = b`` at ``block[copy_at]`` if that is safe:
+    every occurrence of ``b`` is in this block, between a statement that assigns it and the
+    copy, and ``a`` is neither assigned there nor read after ``b`` may hold its value."""
+    target, source = block[copy_at].targets[0].id, block[copy_at].value.id
+    if target == source:
+        return True
+    _read_target_after(block, copy_at, occurrences)
+    seen, start = 1, copy_at                       # the copy reads ``b`` once
+    while seen < occurrences[source] and start > 0:
+        start -= 1
+        if isinstance(block[start], str):
+            if source in _line_names(block[start])[0] | _line_names(block[start])[1]:
+                return False
+            continue
+        reads, writes = [], []
+        _names(block[start], reads, writes)
+        seen += reads.count(source) + writes.count(source)
+    if seen != occurrences[source] or start == copy_at:
+        return False
+    span = block[start:copy_at]
+    if _path_state(span, target, source, False) is None:
+        return False
+    for position in range(start, copy_at):
+        block[position] = _renamed(block[position], source, target)
+    occurrences[target] += occurrences[source] - 2  # the copy's read of b and write of a go
+    occurrences[source] = 0
+    return True
+
+
+def _read_target_after(block: list, copy_at: int, occurrences: collections.Counter) -> None:
+    """After ``a = b``, the statements of the block that read ``b`` while both still hold
+    that value read ``a`` instead (so ``b`` may end at the copy)."""
+    target, source = block[copy_at].targets[0].id, block[copy_at].value.id
+    for position in range(copy_at + 1, len(block)):
+        item = block[position]
+        if isinstance(item, str) or isinstance(item, (gast.If, gast.For, gast.While)):
+            return
+        reads, writes = [], []
+        _names(item, reads, writes)
+        if source in reads and isinstance(item, gast.Assign):
+            block[position] = _renamed(item, source, target, loads_only=True)
+            occurrences[target] += reads.count(source)
+            occurrences[source] -= reads.count(source)
+        if target in writes or source in writes:
+            return
+
+
+def _path_state(block: list, target: str, source: str, assigned: bool):
+    """Walk ``block`` in execution order: whether ``source`` has been assigned on some path
+    after it, or None if renaming ``source`` to ``target`` would change a value (``target``
+    written, read once ``source`` may be set, or ``source`` read before it is set)."""
+    for item in block:
+        if isinstance(item, str):
+            reads, writes = _line_names(item)
+            if {target, source} & (reads | writes):
+                return None
+            continue
+        if isinstance(item, gast.If):
+            test_reads, unused = [], []
+            _names(item.test, test_reads, unused)
+            if not _reads_ok(test_reads, target, source, assigned):
+                return None
+            body = _path_state(item.body, target, source, assigned)
+            orelse = _path_state(item.orelse, target, source, assigned)
+            if body is None or orelse is None:
+                return None
+            assigned = body or orelse
+            continue
+        reads, writes = [], []
+        _names(item, reads, writes)
+        if isinstance(item, (gast.For, gast.While)):
+            if {target, source} & set(reads + writes):
+                return None
+            continue
+        if target in writes or not _reads_ok(reads, target, source, assigned):
+            return None
+        assigned = assigned or source in writes
+    return assigned
+
+
+def _reads_ok(reads: list, target: str, source: str, assigned: bool) -> bool:
+    if source in reads and not assigned:
+        return False
+    return not (target in reads and assigned)
+
+
+def _renamed(node, old: str, new: str, loads_only: bool = False):
+    """``node``, or a copy of it with the name ``old`` (only where read, if ``loads_only``)
+    written ``new``."""
+    def matches(inner) -> bool:
+        return isinstance(inner, gast.Name) and inner.id == old and (
+            not loads_only or isinstance(inner.ctx, gast.Load))
+
+    if isinstance(node, str) or not any(matches(inner) for inner in gast.walk(node)):
+        return node
+    node = clone(node)
+    for inner in gast.walk(node):
+        if matches(inner):
+            inner.id = new
+    return node
+
+
+# -- forward substitution ----------------------------------------------------------------------
+
+_ARITHMETIC = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant, gast.operator,
+               gast.unaryop, gast.expr_context)
+
+
+def _substitute_block(block: list, occurrences: collections.Counter) -> None:
+    """Write each arithmetic temporary of ``block`` that is assigned once and read once, by
+    a later simple statement of the same block under the same ``# line`` comment, into that
+    statement."""
+    for item in block:
+        if not isinstance(item, str):
+            for field in _BLOCKS:
+                inner = getattr(item, field, None)
+                if isinstance(inner, list):
+                    _substitute_block(inner, occurrences)
+    position = 0
+    while position < len(block):
+        item = block[position]
+        if (isinstance(item, gast.Assign) and len(item.targets) == 1
+                and isinstance(item.targets[0], gast.Name)
+                and isinstance(item.value, (gast.BinOp, gast.UnaryOp))
+                and occurrences[item.targets[0].id] == 2
+                and all(isinstance(n, _ARITHMETIC) for n in gast.walk(item.value))
+                and _substitute_forward(block, position)):
+            del block[position]
+            continue
+        position += 1
+
+
+def _substitute_forward(block: list, define_at: int) -> bool:
+    """Move ``block[define_at]``'s value into the statement that reads its target, if every
+    statement in between leaves the names it reads alone."""
+    temporary, value = block[define_at].targets[0].id, block[define_at].value
+    operands = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+    for position in range(define_at + 1, len(block)):
+        item = block[position]
+        if isinstance(item, str):
+            return False                 # each user line's code stays under its comment
+        reads, writes = [], []
+        _names(item, reads, writes)
+        if temporary in reads:
+            if isinstance(item, (gast.If, gast.For, gast.While)) or \
+                    _calls_touch(item, operands):
+                return False
+            block[position] = _with_value(item, temporary, value)
+            return True
+        if operands & set(writes) or temporary in writes:
+            return False
+        if not _plain_assignment(item) and operands & set(reads):
+            return False                          # a call or a store may change an operand
+    return False
+
+
+def _plain_assignment(item) -> bool:
+    return isinstance(item, gast.Assign) and all(
+        isinstance(t, gast.Name) for t in item.targets) and not any(
+        isinstance(n, gast.Call) for n in gast.walk(item.value))
+
+
+def _calls_touch(item, operands: set[str]) -> bool:
+    """Whether a call in ``item`` is handed one of ``operands`` (it might change it before
+    the substituted value is computed)."""
+    for node in gast.walk(item):
+        if isinstance(node, gast.Call):
+            for argument in node.args + [k.value for k in node.keywords] + [node.func]:
+                if any(isinstance(n, gast.Name) and n.id in operands
+                       for n in gast.walk(argument)):
+                    return True
+    return False
+
+
+def _with_value(item, temporary: str, value):
+    """A copy of ``item`` reading ``value`` where it read ``temporary``."""
+    item = clone(item)
+    for node in gast.walk(item):
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, gast.Name) and child.id == temporary:
+                setattr(node, field, value)
+            elif isinstance(child, list):
+                child[:] = [value if isinstance(e, gast.Name) and e.id == temporary else e
+                            for e in child]
+    return _tidy(item)
+
+
+def _tidy(node):
+    """``node`` with the signs that substitution brought together simplified: ``-(-a)`` is
+    ``a``, ``a + -b`` is ``a - b`` and ``a - -b`` is ``a + b`` (the same IEEE operations)."""
+    for field in node._fields:
+        child = getattr(node, field, None)
+        if isinstance(child, gast.AST):
+            setattr(node, field, _tidy(child))
+        elif isinstance(child, list):
+            child[:] = [_tidy(e) if isinstance(e, gast.AST) else e for e in child]
+    if _is_negation(node) and _is_negation(node.operand):
+        return node.operand.operand
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub)) and \
+            _is_negation(node.right):
+        node.op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+        node.right = node.right.operand
+    return node
+
+
+def _is_negation(node) -> bool:
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+
+
+# -- dead copies -------------------------------------------------------------------------------
+
+def _without_dead_copies(items: list) -> list:
+    """Drop copies (and constant assignments) whose target is never read, and ``a = a``
+    (left by coalescing), repeatedly; then comments that no longer head a statement."""
+    while True:
+        reads: collections.Counter = collections.Counter()
+        for item in items:
+            if isinstance(item, str):
+                reads.update(_line_names(item)[0])
+            else:
+                found, unused = [], []
+                _names(item, found, unused)
+                reads.update(found)
+        removed = [False]
+        items = _drop_unread(items, reads, removed)
+        if not removed[0]:
+            return _without_orphan_comments(items)
+
+
+def _drop_unread(block: list, reads: collections.Counter, removed: list) -> list:
+    kept = []
+    for item in block:
+        if isinstance(item, gast.Assign) and len(item.targets) == 1 and \
+                isinstance(item.targets[0], gast.Name) and \
+                isinstance(item.value, (gast.Name, gast.Constant)) and (
+                    not reads[item.targets[0].id] or
+                    getattr(item.value, "id", None) == item.targets[0].id):
+            removed[0] = True
+            continue
+        if not isinstance(item, str):
+            for field in _BLOCKS:
+                inner = getattr(item, field, None)
+                if isinstance(inner, list):
+                    setattr(item, field, _drop_unread(inner, reads, removed))
+        kept.append(item)
+    return kept
+
+
+def _without_orphan_comments(block: list) -> list:
+    kept = []
+    for position, item in enumerate(block):
+        if isinstance(item, str):
+            following = block[position + 1] if position + 1 < len(block) else None
+            if item.startswith("# line ") and (following is None or (
+                    isinstance(following, str) and following.lstrip().startswith("#"))):
+                continue
+        else:
+            for field in _BLOCKS:
+                inner = getattr(item, field, None)
+                if isinstance(inner, list) and (inner or field == "body"):
+                    inner = _without_orphan_comments(inner)
+                    if field == "body" and not any(not isinstance(s, str) for s in inner):
+                        inner = inner + [make(gast.Pass)]
+                    setattr(item, field, inner)
+        kept.append(item)
+    return kept

@@ -306,3 +306,23 @@ def test_method_call_in_a_while_test_inside_a_branch():
     assert chainrule.grad(method_call_in_while_test)(1.0, np.zeros(3)) == 0.5 ** 4
     assert chainrule.grad(method_call_in_while_test)(1.0, np.ones(3)) == 0.5
     chainrule.check_grad(method_call_in_while_test, 0.3, np.zeros(3))   # raises on a mismatch
+
+
+# -- a value read only by a check line nested in a loop -----------------------------------------
+
+def augassign_after_tuple_unpacking_in_loop(x, a):
+    s = 0.0
+    for e in a:
+        u, v = (x, e)
+        v += math.tanh(x)
+        s = s + v * u
+    return s
+
+
+def test_value_read_only_by_a_nested_check_line():
+    # The generated code checks `v` before `v +=` on a line of text; the copy simplification
+    # did not see that read inside the loop and dropped `v = e` (NameError).
+    a = np.array([0.1, 0.2])
+    gradient = chainrule.grad(augassign_after_tuple_unpacking_in_loop)(0.5, a)
+    expected = sum(e + math.tanh(0.5) + 0.5 * (1 - math.tanh(0.5) ** 2) for e in a)
+    assert gradient == pytest.approx(expected, rel=1e-14)

@@ -27,6 +27,7 @@ import gast
 
 from . import runtime
 from .activity import Activity
+from .batching import sum_products_after
 from .inline import inline
 from .kinds import NUMERIC, SCALAR, Kinds
 from .calls import vjp_of
@@ -203,10 +204,13 @@ class ReverseSweep:
             return                                   # nothing to differentiate in the loop
         plan = self.plan(node, body)
         reverse = self.reverse_loop(plan, index, body)
+        before, after = sum_products_after(reverse, self.builder.helpers, self.builder.helper,
+                                           self.namer.fresh)
         stacks = {**plan.saved_at_start, **plan.saved_at_end}
         reverse.chainrule_external_reads = (_reads([reverse]) - set(stacks)) | (
             {plan.count} if plan.count_read else set())
-        self.emit(reverse)
+        for item in before + [reverse] + after:
+            self.emit(item)
 
     def reverse_loop(self, plan: LoopPlan, index: str, body: list):
         """The loop running ``body`` once per primal iteration, last iteration first, with

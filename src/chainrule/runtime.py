@@ -85,9 +85,17 @@ def log_of_base(x):
     return np.where(positive, logs, np.where(x == 0, 0.0, np.nan))
 
 
+def _ndim(x) -> int:
+    """``np.ndim(x)``, without NumPy's dispatch for arrays (these helpers run per iteration)."""
+    ndim = getattr(x, "ndim", None)
+    return ndim if ndim is not None else np.ndim(x)
+
+
 def matmul_adjoint_lhs(g, x, y):
     """Cotangent of ``x`` in ``x @ y`` (NumPy's 1-d promotion rules included)."""
-    x_nd, y_nd = np.ndim(x), np.ndim(y)
+    x_nd, y_nd = _ndim(x), _ndim(y)
+    if y_nd == 1 and x_nd == 2 and _ndim(g) == 1:
+        return np.multiply.outer(g, y)                # a matrix times a vector: g y^T
     if y_nd == 1:
         if x_nd == 1:
             return g * y
@@ -99,15 +107,40 @@ def matmul_adjoint_lhs(g, x, y):
 
 def matmul_adjoint_rhs(g, x, y):
     """Cotangent of ``y`` in ``x @ y``."""
-    x_nd, y_nd = np.ndim(x), np.ndim(y)
+    x_nd, y_nd = _ndim(x), _ndim(y)
+    if y_nd == 1 and x_nd == 2 and _ndim(g) == 1:
+        return g @ x                                  # a matrix times a vector: x^T g
     if x_nd == 1:
         if y_nd == 1:
             return g * x
-        return unbroadcast(np.multiply.outer(x, g) if np.ndim(g) == 1
+        return unbroadcast(np.multiply.outer(x, g) if _ndim(g) == 1
                            else x[:, None] * g[..., None, :], y)
     if y_nd == 1:
         return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g[..., None])[..., 0], y)
     return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
+
+
+def summed_matmul_adjoint_lhs(terms: list, x):
+    """The sum of ``matmul_adjoint_lhs(g, x, y)`` over the pairs ``(g, y)`` in ``terms`` (one
+    per loop iteration). A matrix ``x`` times vectors is the common case (a recurrent step
+    ``W @ h``): the outer products add up to one matrix product, ``G^T Y``."""
+    if terms and _ndim(x) == 2 and all(_ndim(g) == 1 and _ndim(y) == 1 for g, y in terms):
+        return np.array([g for g, _ in terms]).T @ np.array([y for _, y in terms])
+    total = zero_cotangent(x)
+    for g, y in terms:
+        total = total + matmul_adjoint_lhs(g, x, y)
+    return total
+
+
+def summed_matmul_adjoint_rhs(terms: list, y):
+    """The sum of ``matmul_adjoint_rhs(g, x, y)`` over the pairs ``(g, x)`` in ``terms``: for
+    vectors times a matrix ``y`` (``h @ W``), ``X^T G``."""
+    if terms and _ndim(y) == 2 and all(_ndim(g) == 1 and _ndim(x) == 1 for g, x in terms):
+        return np.array([x for _, x in terms]).T @ np.array([g for g, _ in terms])
+    total = zero_cotangent(y)
+    for g, x in terms:
+        total = total + matmul_adjoint_rhs(g, x, y)
+    return total
 
 
 def dot_adjoint_lhs(g, x, y):

@@ -59,8 +59,26 @@ def _line_names(line: str) -> tuple[set[str], set[str]]:
 
 
 def _names(node, reads: list, writes: list) -> None:
-    """Append the names ``node`` reads and writes, in the order they happen for a simple
-    statement (its value is evaluated before its targets are bound)."""
+    """Append the names ``node`` (a statement, or a line of source text) reads and writes, in
+    the order they happen for a simple statement (its value is evaluated before its targets
+    are bound). Lines of text nested in compound statements count too."""
+    if isinstance(node, str):
+        line_reads, line_writes = _line_names(node)
+        reads.extend(line_reads)
+        writes.extend(line_writes)
+        return
+    if isinstance(node, (gast.If, gast.For, gast.While)):
+        for header in (getattr(node, "test", None), getattr(node, "iter", None),
+                       getattr(node, "target", None)):
+            if header is not None:
+                _expression_names(header, reads, writes)
+        for item in node.body + node.orelse:
+            _names(item, reads, writes)
+        return
+    _expression_names(node, reads, writes)
+
+
+def _expression_names(node, reads: list, writes: list) -> None:
     for inner in gast.walk(node):
         if isinstance(inner, gast.Name):
             if isinstance(inner.ctx, gast.Load):
@@ -71,19 +89,20 @@ def _names(node, reads: list, writes: list) -> None:
             reads.append(inner.target.id)             # ``a += b`` reads ``a`` too
 
 
+def names_in(node) -> tuple[list, list]:
+    """(read, written) names of a generated statement or line of text, nested lines included."""
+    reads, writes = [], []
+    _names(node, reads, writes)
+    return reads, writes
+
+
 def _occurrences(items: list) -> collections.Counter:
     """How often each name is read or written anywhere in ``items``."""
     counts: collections.Counter = collections.Counter()
     for item in items:
-        if isinstance(item, str):
-            reads, writes = _line_names(item)
-            counts.update(reads)
-            counts.update(writes)
-        else:
-            reads, writes = [], []
-            _names(item, reads, writes)
-            counts.update(reads)
-            counts.update(writes)
+        reads, writes = names_in(item)
+        counts.update(reads)
+        counts.update(writes)
     return counts
 
 
@@ -421,12 +440,7 @@ def _without_dead_copies(items: list) -> list:
     while True:
         reads: collections.Counter = collections.Counter()
         for item in items:
-            if isinstance(item, str):
-                reads.update(_line_names(item)[0])
-            else:
-                found, unused = [], []
-                _names(item, found, unused)
-                reads.update(found)
+            reads.update(names_in(item)[0])
         removed = [False]
         items = _drop_unread(items, reads, removed)
         if not removed[0]:

@@ -1,0 +1,93 @@
+"""Matrix-product adjoints summed over a loop as one product.
+
+Differentiating ``h = np.tanh(W @ h)`` in a loop adds an outer product to ``W_bar`` on every
+turn of the reverse loop (``W_bar = W_bar + matmul_adjoint_lhs(g, W, h_1)``): a small NumPy
+call and a new W-sized array per iteration. When ``W`` does not change in the loop and nothing
+else in the loop touches ``W_bar``, the reverse loop only collects the pairs ``(g, h_1)`` and a
+single matrix product after it adds them all up (``G.T @ H``), the way backprop through time
+is written by hand. Only the order of the additions changes.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Callable
+
+import gast
+
+from . import runtime
+from .simplify import names_in
+from .syntax import assign, make, name
+
+# per-iteration helper -> (summing helper, position of the matrix, position of the vector)
+_SUMMED = {runtime.matmul_adjoint_lhs: ("summed_matmul_adjoint_lhs",
+                                        runtime.summed_matmul_adjoint_lhs, 1, 2),
+           runtime.matmul_adjoint_rhs: ("summed_matmul_adjoint_rhs",
+                                        runtime.summed_matmul_adjoint_rhs, 2, 1)}
+
+
+def sum_products_after(loop, helpers: dict[str, object], helper: Callable,
+                       fresh: Callable[[str], str]) -> tuple[list, list]:
+    """Rewrite the reverse ``loop``'s accumulations of matrix-product adjoints into appends;
+    return the statements to put before the loop (empty lists) and after it (the sums)."""
+    summed_by_name = {identifier: _SUMMED[function] for identifier, function in helpers.items()
+                      if any(function is known for known in _SUMMED)}
+    if not summed_by_name:
+        return [], []
+    reads, writes = names_in(loop)
+    occurrences = collections.Counter(reads + writes)
+    written = set(writes)
+    matches = {}                           # position -> (adjoint, call, summing info)
+    heading_at = {}
+    heading = None
+    for position, statement in enumerate(loop.body):
+        if isinstance(statement, str):
+            heading = statement
+            continue
+        matched = _accumulation(statement, summed_by_name)
+        if matched is not None:
+            matches[position] = matched
+            heading_at[position] = heading
+    per_adjoint = collections.Counter(adjoint for adjoint, _, _ in matches.values())
+    before, after = [], []
+    terms_of = {}                          # (adjoint, summing helper, matrix) -> its list
+    for position, (adjoint, call, (helper_name, function, matrix_at, vector_at)) in \
+            matches.items():
+        matrix = call.args[matrix_at]
+        # Every occurrence of the adjoint in the loop is in such an accumulation.
+        if not isinstance(matrix, gast.Name) or matrix.id in written or \
+                occurrences[adjoint] != 2 * per_adjoint[adjoint]:
+            continue
+        key = (adjoint, helper_name, matrix.id)
+        if key not in terms_of:
+            terms_of[key] = fresh(f"{adjoint}_terms")
+            before.append(assign(terms_of[key], make(gast.List, elts=[], ctx=gast.Load())))
+            comment = heading_at[position] and f"{heading_at[position]} (summed over the loop)"
+            if comment and comment not in after:
+                after.append(comment)
+            after.append(assign(adjoint, make(gast.BinOp, left=name(adjoint), op=gast.Add(),
+                                              right=make(gast.Call, func=name(helper(
+                                                  helper_name, function)),
+                                                  args=[name(terms_of[key]), name(matrix.id)],
+                                                  keywords=[]))))
+        pair = make(gast.Tuple, elts=[call.args[0], call.args[vector_at]], ctx=gast.Load())
+        loop.body[position] = make(gast.Expr, value=make(gast.Call, func=make(
+            gast.Attribute, value=name(terms_of[key]), attr="append", ctx=gast.Load()),
+            args=[pair], keywords=[]))
+    return before, after
+
+
+def _accumulation(statement, summed_by_name: dict):
+    """(adjoint, call, summing info) if ``statement`` is ``a = a + helper(g, x, y)`` for a
+    per-iteration matrix-product helper, else None."""
+    if not (isinstance(statement, gast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], gast.Name)):
+        return None
+    adjoint, value = statement.targets[0].id, statement.value
+    if not (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
+            and isinstance(value.left, gast.Name) and value.left.id == adjoint
+            and isinstance(value.right, gast.Call) and isinstance(value.right.func, gast.Name)
+            and value.right.func.id in summed_by_name and len(value.right.args) == 3
+            and not value.right.keywords):
+        return None
+    return adjoint, value.right, summed_by_name[value.right.func.id]

@@ -1,0 +1,225 @@
+"""What the generated code is made to do fast, and that doing it fast changes no value.
+
+* ``chainrule.simplify``: copy propagation, coalescing and forward substitution on generated
+  code (checked on small programs: the simplified code must compute the same values);
+* reverse loops walking their stacks backwards;
+* matrix-product adjoints summed after a loop (``chainrule.batching``).
+"""
+
+import math
+import textwrap
+
+import gast
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule import runtime
+from chainrule.simplify import simplify
+from chainrule.syntax import render
+
+
+# -- simplify, on small programs ----------------------------------------------------------------
+
+def _simplified(code: str) -> str:
+    """``code`` (statements; lines starting with '#' kept as comment lines) simplified."""
+    items = []
+    for line in textwrap.dedent(code).strip().splitlines():
+        items.append(line if line.startswith("#") else gast.parse(line).body[0])
+    return render(simplify(items))
+
+
+def _run(code: str, **inputs) -> dict:
+    namespace = {"f": lambda v: v.append(1.0), **inputs}
+    exec(code, namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("code, expected", [
+    # a copy read later reads its source; the copy itself goes
+    ("b = x * 2.0\na = b\nr = a + 1.0", "r = x * 2.0 + 1.0"),
+    # the source reassigned: the copy must stay
+    ("a = x\nx = 3.0\nr = a + x", "a = x\nx = 3.0\nr = a + x"),
+    # coalescing: b lives only up to the copy
+    ("b = x + 1.0\na = b\nr = a * 2.0\ns = a - 0.5", "a = x + 1.0\nr = a * 2.0\ns = a - 0.5"),
+    # a is read after b holds its value: no coalescing
+    ("a = 1.0\nb = x + 1.0\nr = a\na = b\ns = a + r", "a = 1.0\nr = a\na = x + 1.0\ns = a + r"),
+])
+def test_simplify_keeps_values(code, expected):
+    assert _simplified(code) == expected
+    for x in (0.5, -2.0):
+        before, after = _run(code, x=x), _run(_simplified(code), x=x)
+        for variable in ("r", "s"):
+            if variable in before:
+                assert after[variable] == before[variable]
+
+
+def test_simplify_does_not_move_arithmetic_past_a_call_that_gets_its_operand():
+    code = "t = v * 2\nf(v)\ny = t + 1"
+    assert _simplified(code) == code
+    assert _simplified("t = w * 2\nf(v)\ny = t + 1") == "f(v)\ny = w * 2 + 1"
+
+
+def test_simplify_keeps_each_user_line_under_its_comment():
+    code = "# line 1: t = x * 2\nt = x * 2\n# line 2: y = t + 1\ny = t + 1"
+    assert _simplified(code) == code
+
+
+def test_simplify_folds_signs_brought_together():
+    assert _simplified("t = -a\nk = k + t") == "k = k - a"
+    assert _simplified("t = -a\nk = k - t") == "k = k + a"
+    assert _simplified("t = -a\nk = -t * b") == "k = a * b"
+
+
+def test_simplify_does_not_change_the_statements_it_was_given():
+    statement = gast.parse("r = a").body[0]
+    simplify([gast.parse("a = x").body[0], statement])
+    assert statement.value.id == "a"
+
+
+# -- generated loops ----------------------------------------------------------------------------
+
+def bounce(vy, vx):
+    x = 0.0
+    y = 0.0
+    while x < 4.0:
+        vy = vy - 9.81 * 0.001
+        x = x + vx * 0.001
+        y = y + vy * 0.001
+        if y < 0.0:
+            y = -y
+            vy = -0.8 * vy
+    return y
+
+
+def test_reverse_of_a_loop_with_a_branch_has_no_copies():
+    source = chainrule.grad(bounce).source_for(4.5, 3.0)
+    reverse = source[source.index("reverse sweep"):]
+    copies = [line for line in reverse.splitlines()
+              if line.strip().count(" ") == 2 and line.strip().split(" = ")[-1].isidentifier()
+              and "=" in line and not line.strip().startswith("#")]
+    assert copies == ["    y_1_bar = out_bar"] or copies == [], source
+    assert "for y_2 in reversed(y_2_stack):" in source
+    assert ".pop()" not in source
+    chainrule.check_grad(bounce, 4.5, 3.0)           # raises on a mismatch
+
+
+def nested(x, n):
+    for i in range(n):
+        for j in range(i + 1):
+            x = math.sin(x) * 1.1
+    return x
+
+
+def test_nested_loops_pop_inner_stacks():
+    source = chainrule.grad(nested).source_for(0.3, 4)
+    assert "reversed(" in source and ".pop()" in source, source
+    chainrule.check_grad(nested, 0.3, 4)
+
+
+# -- matrix products summed after the loop ------------------------------------------------------
+
+def recurrent(Wh, Wx, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def same_matrix_twice(W, U, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + W @ xs[t]) + np.sin(xs[t] @ U)
+    return np.sum(h * h)
+
+
+def matrix_changes(W, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t])
+        W = W * 0.9
+    return np.sum(h * h)
+
+
+def adjoint_used_otherwise(W, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t]) + 0.01 * np.sum(W)
+    return np.sum(h * h)
+
+
+def matrices(W, Xs, H):
+    for t in range(Xs.shape[0]):
+        H = np.tanh(W @ H + Xs[t])
+    return np.sum(H * H)
+
+
+RNG = np.random.default_rng(5)
+W4, U4 = RNG.standard_normal((4, 4)) * 0.4, RNG.standard_normal((4, 4)) * 0.4
+W43 = RNG.standard_normal((4, 3)) * 0.4
+XS = RNG.standard_normal((6, 4))
+XS3 = RNG.standard_normal((6, 3))
+H4 = RNG.standard_normal(4)
+MATS = RNG.standard_normal((3, 4, 2))
+
+
+@pytest.mark.parametrize("function, args, summed", [
+    (recurrent, (W4, W43, XS3, H4), "summed_matmul_adjoint_lhs"),
+    (same_matrix_twice, (W4, U4, XS, H4), "summed_matmul_adjoint_rhs"),
+    (matrix_changes, (W4, XS, H4), None),
+    (adjoint_used_otherwise, (W4, XS, H4), None),
+    (matrices, (W4, MATS, RNG.standard_normal((4, 2))), "summed_matmul_adjoint_lhs"),
+])
+def test_matrix_product_adjoints_summed_after_the_loop(function, args, summed):
+    wrt = tuple(range(len(args) - 2)) if function in (recurrent, same_matrix_twice) else 0
+    gradient = chainrule.grad(function, wrt=wrt)
+    source = gradient.source_for(*args)
+    if summed:
+        assert summed in source, source
+        loop = source[source.index("for h_1") if "for h_1" in source else
+                      source.index("for H_1"):]
+        loop_body = loop[:loop.index("summed")]
+        assert "matmul_adjoint_lhs(" not in loop_body, source
+    else:
+        assert "summed_" not in source, source
+    before = [np.copy(a) for a in args]
+    chainrule.check_grad(function, *args, wrt=wrt)
+    for original, now in zip(before, args):
+        np.testing.assert_array_equal(original, now)
+
+
+def test_recurrent_gradient_matches_backprop_through_time():
+    from_chainrule = chainrule.grad(recurrent, wrt=(0, 1))(W4, W43, XS3, H4)
+    hs = [H4]
+    for t in range(XS3.shape[0]):
+        hs.append(np.tanh(W4 @ hs[-1] + W43 @ XS3[t]))
+    h_bar, Wh_bar, Wx_bar = 2.0 * hs[-1], np.zeros_like(W4), np.zeros_like(W43)
+    for t in reversed(range(XS3.shape[0])):
+        z_bar = h_bar * (1.0 - hs[t + 1] ** 2)
+        Wh_bar += np.outer(z_bar, hs[t])
+        Wx_bar += np.outer(z_bar, XS3[t])
+        h_bar = W4.T @ z_bar
+    np.testing.assert_allclose(from_chainrule[0], Wh_bar, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(from_chainrule[1], Wx_bar, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("x_shape, y_shapes", [
+    ((4, 3), [(3,)] * 5),                      # matrix times vectors: one product
+    ((4, 3), [(3, 2)] * 3),                    # matrix times matrices: summed one by one
+    ((3,), [(3,)] * 2),                        # vector dot vector
+    ((4, 3), []),                              # no iteration
+])
+def test_summed_matmul_adjoints_equal_the_sum_of_their_terms(x_shape, y_shapes):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape)
+    ys = [rng.standard_normal(s) for s in y_shapes]
+    gs = [rng.standard_normal(np.shape(x @ y)) for y in ys]
+    expected = sum((runtime.matmul_adjoint_lhs(g, x, y) for g, y in zip(gs, ys)),
+                   runtime.zero_cotangent(x))
+    np.testing.assert_allclose(runtime.summed_matmul_adjoint_lhs(list(zip(gs, ys)), x),
+                               expected, rtol=1e-13)
+    # the same products the other way round: y @ x.T-shaped, x on the right
+    xt = x.T
+    gs_r = [rng.standard_normal(np.shape(y.T @ xt)) if np.ndim(y) > 1 else
+            rng.standard_normal(np.shape(y @ xt)) for y in ys]
+    terms = [(g, y.T if np.ndim(y) > 1 else y) for g, y in zip(gs_r, ys)]
+    expected = sum((runtime.matmul_adjoint_rhs(g, v, xt) for g, v in terms),
+                   runtime.zero_cotangent(xt))
+    np.testing.assert_allclose(runtime.summed_matmul_adjoint_rhs(terms, xt), expected,
+                               rtol=1e-13)

@@ -99,6 +99,13 @@ def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
     A list or tuple argument gets a list or tuple of gradients."""
     if type(argument) is float or type(argument) is int or type(argument) is bool:
         return 0.0 if gradient is None else float(gradient)
+    if type(argument) is np.ndarray and type(gradient) is np.ndarray and \
+            gradient.base is None and gradient.shape == argument.shape and \
+            gradient.dtype == argument.dtype and argument.dtype.kind == "f":
+        for given in arguments:                # the common case, checked cheaply
+            if given is gradient:
+                return gradient.copy()
+        return gradient
     if type(argument) is list or type(argument) is tuple:
         parts = gradient if gradient is not None else [None] * len(argument)
         if len(parts) != len(argument):
@@ -189,9 +196,11 @@ class GradientFunction:
     def __call__(self, *args, **kwargs):
         arguments = self._all_arguments(args, kwargs)
         for position in self._wrt_positions:
-            if type(arguments[position]) not in _NUMBER_TYPES:
+            argument = arguments[position]
+            if type(argument) not in _NUMBER_TYPES and not (
+                    type(argument) is np.ndarray and argument.dtype.kind in "biuf"):
                 _check_differentiable_argument(self._target.function.__name__,
-                                               self._parameters[position], arguments[position])
+                                               self._parameters[position], argument)
         kinds = tuple([_KIND_OF_TYPE.get(type(a), NUMERIC) for a in arguments])
         generated = self._specialized.get(kinds)
         if generated is None or (self._dependencies[kinds] and
@@ -207,8 +216,8 @@ class GradientFunction:
         if self._single:
             gradients = _finish(gradients[0], arguments[self._wrt_positions[0]], arguments)
         else:
-            gradients = tuple(_finish(g, arguments[p], arguments)
-                              for g, p in zip(gradients, self._wrt_positions))
+            gradients = tuple([_finish(g, arguments[p], arguments)
+                               for g, p in zip(gradients, self._wrt_positions)])
         return gradients if self.mode == "grad" else (value, gradients)
 
     @property

@@ -124,8 +124,10 @@ def summed_matmul_adjoint_lhs(terms: list, x):
     """The sum of ``matmul_adjoint_lhs(g, x, y)`` over the pairs ``(g, y)`` in ``terms`` (one
     per loop iteration). A matrix ``x`` times vectors is the common case (a recurrent step
     ``W @ h``): the outer products add up to one matrix product, ``G^T Y``."""
-    if terms and _ndim(x) == 2 and all(_ndim(g) == 1 and _ndim(y) == 1 for g, y in terms):
-        return np.array([g for g, _ in terms]).T @ np.array([y for _, y in terms])
+    stacked = _stacked_vectors(terms, x)
+    if stacked is not None:
+        gs, ys = stacked
+        return gs.T @ ys
     total = zero_cotangent(x)
     for g, y in terms:
         total = total + matmul_adjoint_lhs(g, x, y)
@@ -135,12 +137,29 @@ def summed_matmul_adjoint_lhs(terms: list, x):
 def summed_matmul_adjoint_rhs(terms: list, y):
     """The sum of ``matmul_adjoint_rhs(g, x, y)`` over the pairs ``(g, x)`` in ``terms``: for
     vectors times a matrix ``y`` (``h @ W``), ``X^T G``."""
-    if terms and _ndim(y) == 2 and all(_ndim(g) == 1 and _ndim(x) == 1 for g, x in terms):
-        return np.array([x for _, x in terms]).T @ np.array([g for g, _ in terms])
+    stacked = _stacked_vectors(terms, y)
+    if stacked is not None:
+        gs, xs = stacked
+        return xs.T @ gs
     total = zero_cotangent(y)
     for g, x in terms:
         total = total + matmul_adjoint_rhs(g, x, y)
     return total
+
+
+def _stacked_vectors(terms: list, matrix):
+    """The two sides of ``terms`` as matrices (one row per term) if ``matrix`` is a matrix and
+    every term is a pair of vectors of one length each; else None."""
+    if not terms or _ndim(matrix) != 2:
+        return None
+    try:
+        left = np.array([a for a, _ in terms])
+        right = np.array([b for _, b in terms])
+    except ValueError:                             # vectors of different lengths
+        return None
+    if left.ndim != 2 or right.ndim != 2 or left.dtype == object or right.dtype == object:
+        return None
+    return left, right
 
 
 def dot_adjoint_lhs(g, x, y):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import collections
+import functools
 
 import gast
 
@@ -38,30 +39,38 @@ def simplify(items: list) -> list:
     """``items`` (statements, and source lines as strings) with copies propagated, coalesced
     and dropped. Compound statements (made for the generated code) are changed in place,
     simple ones (perhaps shared with the normal form) are replaced."""
-    items = _propagate(items, {})
-    occurrences = _occurrences(items)
-    _coalesce_block(items, occurrences)
-    _substitute_block(items, _occurrences(items))
-    return _without_dead_copies(items)
+    try:
+        items = _propagate(items, {})
+        occurrences = _occurrences(items)
+        _coalesce_block(items, occurrences)
+        _substitute_block(items, _occurrences(items))
+        return _without_dead_copies(items)
+    finally:
+        _SIMPLE_NAMES.clear()
 
 
 # -- names a statement reads and writes --------------------------------------------------------
 
-def _line_names(line: str) -> tuple[set[str], set[str]]:
-    """(read, written) names of a source line given as text ('' for a comment)."""
+@functools.lru_cache(maxsize=4096)
+def _line_names(line: str) -> tuple[frozenset, frozenset]:
+    """(read, written) names of a source line given as text (none for a comment)."""
     if line.lstrip().startswith("#"):
-        return set(), set()
+        return frozenset(), frozenset()
     reads, writes = set(), set()
     for node in ast.walk(ast.parse(line)):
         if isinstance(node, ast.Name):
             (writes if isinstance(node.ctx, ast.Store) else reads).add(node.id)
-    return reads, writes
+    return frozenset(reads), frozenset(writes)
+
+
+# Names of the simple statements seen by the running ``simplify`` call: statements are
+# replaced, never changed, once they have been looked at, so their names stay true.
+_SIMPLE_NAMES: dict[int, tuple] = {}
 
 
 def _names(node, reads: list, writes: list) -> None:
-    """Append the names ``node`` (a statement, or a line of source text) reads and writes, in
-    the order they happen for a simple statement (its value is evaluated before its targets
-    are bound). Lines of text nested in compound statements count too."""
+    """Append the names ``node`` (a statement, or a line of source text) reads and writes.
+    Lines of text nested in compound statements count too."""
     if isinstance(node, str):
         line_reads, line_writes = _line_names(node)
         reads.extend(line_reads)
@@ -75,18 +84,40 @@ def _names(node, reads: list, writes: list) -> None:
         for item in node.body + node.orelse:
             _names(item, reads, writes)
         return
-    _expression_names(node, reads, writes)
+    cached = _SIMPLE_NAMES.get(id(node))
+    if cached is None or cached[0] is not node:
+        found_reads, found_writes = [], []
+        _expression_names(node, found_reads, found_writes)
+        cached = _SIMPLE_NAMES[id(node)] = (node, found_reads, found_writes)
+    reads.extend(cached[1])
+    writes.extend(cached[2])
+
+
+_CHILD_FIELDS: dict[type, tuple] = {}
 
 
 def _expression_names(node, reads: list, writes: list) -> None:
-    for inner in gast.walk(node):
-        if isinstance(inner, gast.Name):
-            if isinstance(inner.ctx, gast.Load):
-                reads.append(inner.id)
-            else:                                     # Store, Del
-                writes.append(inner.id)
-        elif isinstance(inner, gast.AugAssign) and isinstance(inner.target, gast.Name):
-            reads.append(inner.target.id)             # ``a += b`` reads ``a`` too
+    """The names in the tree ``node`` (a walk over the fields that can hold nodes; this runs
+    for every statement of every generated function)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        kind = current.__class__
+        if kind is gast.Name:
+            (reads if current.ctx.__class__ is gast.Load else writes).append(current.id)
+            continue
+        if kind is gast.AugAssign and current.target.__class__ is gast.Name:
+            reads.append(current.target.id)           # ``a += b`` reads ``a`` too
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(
+                f for f in kind._fields if f not in ("ctx", "op", "type_comment", "kind"))
+        for field in fields:
+            value = getattr(current, field, None)
+            if isinstance(value, list):
+                pending.extend(v for v in value if isinstance(v, gast.AST))
+            elif isinstance(value, gast.AST):
+                pending.append(value)
 
 
 def names_in(node) -> tuple[list, list]:
@@ -104,6 +135,11 @@ def _occurrences(items: list) -> collections.Counter:
         counts.update(reads)
         counts.update(writes)
     return counts
+
+
+def _occurring(node) -> set[str]:
+    reads, writes = names_in(node)
+    return set(reads) | set(writes)
 
 
 def _stores(node) -> set[str]:
@@ -160,8 +196,7 @@ def _is_copy(item) -> bool:
 
 def _substitute(node, copies: dict[str, str]):
     """``node``, or a copy of it reading each copy's source instead."""
-    if not copies or not any(isinstance(inner, gast.Name) and isinstance(inner.ctx, gast.Load)
-                             and inner.id in copies for inner in gast.walk(node)):
+    if not copies or not any(read in copies for read in names_in(node)[0]):
         return node
     node = clone(node)
     for inner in gast.walk(node):
@@ -315,7 +350,7 @@ def _renamed(node, old: str, new: str, loads_only: bool = False):
         return isinstance(inner, gast.Name) and inner.id == old and (
             not loads_only or isinstance(inner.ctx, gast.Load))
 
-    if isinstance(node, str) or not any(matches(inner) for inner in gast.walk(node)):
+    if isinstance(node, str) or old not in _occurring(node):
         return node
     node = clone(node)
     for inner in gast.walk(node):

@@ -70,8 +70,7 @@ def clone(node):
     new = node_class.__new__(node_class)
     values = new.__dict__
     values.update(node.__dict__)
-    for field in _COPY_FIELDS.get(node_class) or _node_fields(node_class, _COPY_FIELDS,
-                                                              _SHARED_FIELDS):
+    for field in _COPY_FIELDS.get(node_class) or child_fields(node_class):
         value = values.get(field)
         if value is not None:
             values[field] = clone(value)
@@ -97,6 +96,13 @@ _NAME_FIELDS: dict[type, tuple[str, ...]] = {}
 def _node_fields(node_class, table: dict, skipped: set) -> tuple[str, ...]:
     fields = table[node_class] = tuple(f for f in node_class._fields if f not in skipped)
     return fields
+
+
+def child_fields(node_class) -> tuple[str, ...]:
+    """The fields of ``node_class`` that can hold nodes other than contexts and operators
+    (those a copy or a rewrite must descend into)."""
+    return _COPY_FIELDS.get(node_class) or _node_fields(node_class, _COPY_FIELDS,
+                                                        _SHARED_FIELDS)
 
 
 def walk(tree):

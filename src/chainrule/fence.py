@@ -10,6 +10,7 @@ import gast
 
 from .errors import TransformError
 from .parsing import ParsedFunction
+from .syntax import walk
 
 # Statements and expressions the later stages handle.
 SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr,
@@ -60,7 +61,7 @@ def check_supported(parsed: ParsedFunction) -> None:
         raise _refuse(parsed, star, "*args/**kwargs parameter",
                       "name each parameter explicitly")
     for statement in parsed.node.body:
-        for node in gast.walk(statement):
+        for node in walk(statement):
             _check_node(parsed, node)
 
 
@@ -83,7 +84,7 @@ def _check_node(parsed: ParsedFunction, node) -> None:
             _check_target(parsed, target)
     if isinstance(node, gast.Call):
         for argument in node.args:
-            for inner in gast.walk(argument):
+            for inner in walk(argument):
                 if isinstance(inner, gast.Starred) and inner is not argument:
                     raise _refuse(parsed, inner, "starred expression inside an argument",
                                   "pass the arguments explicitly")

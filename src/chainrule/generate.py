@@ -24,7 +24,7 @@ from .operations import REFUSED, classify, local_name, simple_statements
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .staleness import CellNamespace, PythonNumber
-from .syntax import assign, const, make, name, render, to_source
+from .syntax import assign, const, make, name, name_ids, render, to_source
 
 
 @dataclass
@@ -378,10 +378,7 @@ def _all_local_names(function: NormalFunction) -> set[str]:
     """Every local of the normal form (shared by all specializations, so kept on it)."""
     names = getattr(function, "_local_names", None)
     if names is None:
-        names = set(function.params)
-        for node in gast.walk(make(gast.Module, body=function.body, type_ignores=[])):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                names.add(node.id)
+        names = set(function.params) | name_ids(function.body, gast.Store)
         function._local_names = names
     return names
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import gast
 
 from .rules.registry import Rule
-from .syntax import child_fields, clone, const, make, name, name_ids, walk
+from .syntax import child_fields, clone, const, make, name, name_ids, parse, walk
 
 
 @dataclass
@@ -35,7 +35,7 @@ class RuleError(Exception):
 
 
 def _parse_rule(function: Callable):
-    return gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+    return parse(textwrap.dedent(inspect.getsource(function))).body[0]
 
 
 _TEMPLATES: dict[Callable, Template] = {}

@@ -19,7 +19,7 @@ import gast
 
 from .errors import TransformError
 from .origin import Origin, SourceMap
-from .syntax import walk
+from .syntax import parse, walk
 
 
 @dataclass
@@ -83,7 +83,7 @@ def parse_function(fn: Any) -> ParsedFunction:
     dedented = textwrap.dedent("\n".join(lines))
     source_map = SourceMap(filename, first, lines, fn.__qualname__)
     try:
-        module = gast.parse(dedented)
+        module = parse(dedented)
     except SyntaxError as error:
         raise TransformError(
             f"cannot differentiate {fn.__qualname__}: its source could not be isolated "

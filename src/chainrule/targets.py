@@ -20,7 +20,7 @@ from typing import Any
 
 import gast
 
-from .syntax import name_ids, walk
+from .syntax import name_ids, parse, walk
 
 
 @dataclass
@@ -58,7 +58,7 @@ def _passes_arguments_through(wrapper: types.FunctionType, wrapped: Any) -> bool
     if not (code.co_flags & inspect.CO_VARARGS and code.co_flags & inspect.CO_VARKEYWORDS):
         return False
     try:
-        node = gast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
+        node = parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return False
     if not isinstance(node, gast.FunctionDef):

@@ -208,8 +208,11 @@ def to_ast(node):
     target, fields, positions = conversion
     converted = target.__new__(target)
     values = converted.__dict__
+    source = node.__dict__
     for field in fields:
-        values[field] = to_ast(getattr(node, field, None))
+        value = source.get(field)
+        # Strings and None (names, missing parts) are common: no call for them.
+        values[field] = value if value is None or type(value) is str else to_ast(value)
     values.update(positions)                              # ast.unparse reads lineno
     return converted
 

@@ -253,7 +253,8 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
         replacements[identifier] = global_name(identifier, value)
     for identifier in tpl.locals:
         replacements[identifier] = fresh(identifier)
-    body, returned = _split_return(rewrite(tpl.body, replacements), rule.function.__name__)
+    body, returned = _split_return(rewrite(_without_unwanted(tpl.body, rule.params, wanted),
+                                           replacements), rule.function.__name__)
     returns = list(returned.elts) if isinstance(returned, gast.Tuple) else [returned]
     cotangents = {}
     unbroadcast_name = replacements.get("unbroadcast")
@@ -267,6 +268,20 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
                                            elide_unbroadcast)
         cotangents[parameter] = expression
     return Inlined(_needed(body, cotangents.values()), cotangents)
+
+
+def _without_unwanted(body: list, params: tuple[str, ...], wanted: set[str]) -> list:
+    """``body`` with the cotangents nobody wants in a final ``return a, b`` replaced by
+    ``None``, so they are neither copied nor folded only to be dropped."""
+    last = body[-1] if body else None
+    if not (isinstance(last, gast.Return) and isinstance(last.value, gast.Tuple)):
+        return body
+    elements = list(last.value.elts)
+    for position, parameter in enumerate(params[:len(elements)]):
+        if parameter not in wanted:
+            elements[position] = const(None)
+    returned = make(gast.Tuple, elts=elements, ctx=last.value.ctx)
+    return body[:-1] + [make(gast.Return, value=returned)]
 
 
 def _drop_unbroadcast(expression, helper: str, arguments, elide: Callable[[str], bool]):

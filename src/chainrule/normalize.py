@@ -985,23 +985,15 @@ def _stored_names(statements: list, lists: set[str] | None = None) -> set[str]:
     """Names the statements assign (a nested function's own locals excluded); with
     ``lists``, also those of them that ``.append``/``.extend`` rebinds."""
     found = set()
-
-    def visit(node) -> None:
-        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
-            if isinstance(node, gast.FunctionDef):
-                found.add(node.name)
-            return
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+    for node in walk(statements, closed=(gast.FunctionDef, gast.Lambda)):
+        if isinstance(node, gast.FunctionDef):
+            found.add(node.name)
+        elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             found.add(node.id)
-        if lists and isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        elif lists and isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                 and node.func.attr in ("append", "extend") and \
                 isinstance(node.func.value, gast.Name) and node.func.value.id in lists:
             found.add(node.func.value.id)          # xs.append(v) rebinds xs (xs = xs + [v])
-        for child in gast.iter_child_nodes(node):
-            visit(child)
-
-    for statement in statements:
-        visit(statement)
     return found
 
 

@@ -111,10 +111,10 @@ def child_fields(node_class) -> tuple[str, ...]:
     return _COPY_FIELDS[node_class]
 
 
-def walk(tree):
+def walk(tree, closed: tuple = ()):
     """Every node of ``tree`` (a node or a list of them), in ``ast.walk``'s order (breadth
     first, fields in order), several times faster. Strings in a list (raw lines of generated
-    code) are skipped."""
+    code) are skipped; nodes of the ``closed`` classes are yielded but not entered."""
     todo = deque(tree if isinstance(tree, list) else (tree,))
     table = _WALK_FIELDS
     while todo:
@@ -122,6 +122,8 @@ def walk(tree):
         if not isinstance(node, gast.AST):
             continue
         yield node
+        if closed and isinstance(node, closed):
+            continue
         for field in table[type(node)]:
             value = getattr(node, field, None)
             if type(value) is list:

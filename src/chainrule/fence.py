@@ -10,6 +10,7 @@ import gast
 
 from .errors import TransformError
 from .parsing import ParsedFunction
+from .syntax import walk
 
 # Statements and expressions the later stages handle.
 SUPPORTED_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr,
@@ -60,42 +61,83 @@ def check_supported(parsed: ParsedFunction) -> None:
         raise _refuse(parsed, star, "*args/**kwargs parameter",
                       "name each parameter explicitly")
     for statement in parsed.node.body:
-        for node in gast.walk(statement):
+        for node in walk(statement):
             _check_node(parsed, node)
 
 
 def _check_node(parsed: ParsedFunction, node) -> None:
-    refused = REFUSED.get(type(node))
-    if refused is not None:
-        raise _refuse(parsed, node, *refused)
-    if isinstance(node, gast.stmt) and not isinstance(node, SUPPORTED_STATEMENTS):
-        raise _refuse(parsed, node, f"{type(node).__name__} statement",
-                      "rewrite it with supported statements")
-    if isinstance(node, gast.expr) and not isinstance(node, SUPPORTED_EXPRESSIONS):
-        raise _refuse(parsed, node, f"{type(node).__name__} expression",
-                      "rewrite it with supported expressions")
-    if isinstance(node, gast.AnnAssign) and node.value is None:
+    node_class = type(node)
+    refusal = _REFUSAL_OF_CLASS.get(node_class, _UNSEEN)
+    if refusal is _UNSEEN:
+        refusal = _REFUSAL_OF_CLASS[node_class] = _refusal_of_class(node_class)
+    if refusal is not None:
+        raise _refuse(parsed, node, *refusal)
+    check = _NODE_CHECKS.get(node_class)
+    if check is not None:
+        check(parsed, node)
+
+
+_UNSEEN = object()
+# The verdict on each node class, worked out once: most nodes need no other check, and this
+# runs on every node of the user's function.
+_REFUSAL_OF_CLASS: dict[type, tuple[str, str] | None] = {}
+
+
+def _refusal_of_class(node_class) -> tuple[str, str] | None:
+    """(construct, hint) when every node of ``node_class`` is refused, else None."""
+    if node_class in REFUSED:
+        return REFUSED[node_class]
+    if issubclass(node_class, gast.stmt) and not issubclass(node_class, SUPPORTED_STATEMENTS):
+        return f"{node_class.__name__} statement", "rewrite it with supported statements"
+    if issubclass(node_class, gast.expr) and not issubclass(node_class, SUPPORTED_EXPRESSIONS):
+        return f"{node_class.__name__} expression", "rewrite it with supported expressions"
+    return None
+
+
+def _check_ann_assign(parsed: ParsedFunction, node) -> None:
+    if node.value is None:
         raise _refuse(parsed, node, "annotation without a value", "assign a value")
-    if isinstance(node, gast.AugAssign):
-        _check_target(parsed, node.target)
-    if isinstance(node, gast.Assign):
-        for target in node.targets:
-            _check_target(parsed, target)
-    if isinstance(node, gast.Call):
-        for argument in node.args:
-            for inner in gast.walk(argument):
-                if isinstance(inner, gast.Starred) and inner is not argument:
-                    raise _refuse(parsed, inner, "starred expression inside an argument",
-                                  "pass the arguments explicitly")
-    elif isinstance(node, (gast.Tuple, gast.List)) and any(
-            isinstance(e, gast.Starred) for e in node.elts) and isinstance(node.ctx, gast.Load):
+
+
+def _check_aug_assign(parsed: ParsedFunction, node) -> None:
+    _check_target(parsed, node.target)
+
+
+def _check_assign(parsed: ParsedFunction, node) -> None:
+    for target in node.targets:
+        _check_target(parsed, target)
+
+
+def _check_call(parsed: ParsedFunction, node) -> None:
+    for argument in node.args:
+        for inner in walk(argument):
+            if isinstance(inner, gast.Starred) and inner is not argument:
+                raise _refuse(parsed, inner, "starred expression inside an argument",
+                              "pass the arguments explicitly")
+
+
+def _check_sequence(parsed: ParsedFunction, node) -> None:
+    if any(isinstance(e, gast.Starred) for e in node.elts) and isinstance(node.ctx, gast.Load):
         raise _refuse(parsed, node, "starred expression (*xs) in a literal",
                       "build the sequence with + or np.concatenate")
-    if isinstance(node, gast.comprehension) and node.is_async:
+
+
+def _check_comprehension(parsed: ParsedFunction, node) -> None:
+    if node.is_async:
         raise _refuse(parsed, node.iter, "async comprehension", "use a plain comprehension")
-    if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
+
+
+def _check_dict(parsed: ParsedFunction, node) -> None:
+    if any(key is None for key in node.keys):
         raise _refuse(parsed, node, "dict unpacking (**d) in a literal",
                       "build the dict with explicit keys")
+
+
+# The checks that depend on more than a node's class.
+_NODE_CHECKS = {gast.AnnAssign: _check_ann_assign, gast.AugAssign: _check_aug_assign,
+                gast.Assign: _check_assign, gast.Call: _check_call,
+                gast.Tuple: _check_sequence, gast.List: _check_sequence,
+                gast.comprehension: _check_comprehension, gast.Dict: _check_dict}
 
 
 def _check_target(parsed: ParsedFunction, target) -> None:

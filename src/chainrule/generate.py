@@ -25,7 +25,7 @@ from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .staleness import CellNamespace, PythonNumber
 from .simplify import simplify
-from .syntax import assign, const, make, name, render, to_source
+from .syntax import assign, const, make, name, name_ids, render, to_source, walk
 
 
 @dataclass
@@ -379,18 +379,17 @@ def _push(stack: str, variable: str):
 
 def _all_local_names(function: NormalFunction) -> set[str]:
     """Every local of the normal form (shared by all specializations, so kept on it)."""
-    names = getattr(function, "_local_names", None)
-    if names is None:
-        names = set(function.params)
-        pending = list(function.body)
-        while pending:
-            for node in gast.walk(pending.pop()):
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                    names.add(node.id)
-                # A while loop's test is computed by statements kept beside its body.
-                pending.extend(getattr(node, "chainrule_test", ()))
-        function._local_names = names
-    return names
+    local_names = getattr(function, "_local_names", None)
+    if local_names is None:
+        local_names = set(function.params)
+        statements = list(function.body)
+        while statements:
+            local_names |= name_ids(statements, gast.Store)
+            # A while loop's test is computed by statements kept beside its body.
+            statements = [test for node in walk(statements)
+                          for test in getattr(node, "chainrule_test", ())]
+        function._local_names = local_names
+    return local_names
 
 
 def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, str],

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import gast
 
 from .rules.registry import Rule
-from .syntax import clone, const, make
+from .syntax import child_fields, clone, const, make, name, name_ids, parse, walk
 
 
 @dataclass
@@ -35,7 +35,7 @@ class RuleError(Exception):
 
 
 def _parse_rule(function: Callable):
-    return gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+    return parse(textwrap.dedent(inspect.getsource(function))).body[0]
 
 
 _TEMPLATES: dict[Callable, Template] = {}
@@ -54,16 +54,14 @@ def _make_template(rule: Rule) -> Template:
     body = list(node.body)
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
         body = body[1:]                                   # docstring
-    for statement in body:
-        for inner in gast.walk(statement):
-            if isinstance(inner, (gast.For, gast.While, gast.FunctionDef, gast.Lambda,
-                                  gast.AugAssign, gast.ListComp, gast.Try)):
-                raise RuleError(f"rule {rule.function.__name__} uses "
-                                f"{type(inner).__name__}, which cannot be inlined")
+    for inner in walk(body):
+        if isinstance(inner, (gast.For, gast.While, gast.FunctionDef, gast.Lambda,
+                              gast.AugAssign, gast.ListComp, gast.Try)):
+            raise RuleError(f"rule {rule.function.__name__} uses "
+                            f"{type(inner).__name__}, which cannot be inlined")
     params = {"out_bar", "out", *rule.params}
-    assigned = {n.id for s in body for n in gast.walk(s)
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    read = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)}
+    assigned = name_ids(body, gast.Store)
+    read = name_ids(body)
     namespace = rule.function.__globals__
     globals_ = {}
     for identifier in read - params - assigned:
@@ -84,7 +82,7 @@ def _split_return(statements: list, rule_name: str) -> tuple[list, Any]:
         if isinstance(statement, gast.Return):
             return statements[:position], statement.value
         if isinstance(statement, gast.If) and any(isinstance(n, gast.Return)
-                                                  for n in gast.walk(statement)):
+                                                  for n in walk(statement)):
             body_prefix, body_value = _split_return(statement.body, rule_name)
             rest_prefix, rest_value = _split_return(statement.orelse + statements[position + 1:],
                                                     rule_name)
@@ -201,26 +199,33 @@ def rewrite(node, replacements: dict[str, Any]):
     Folding never rewrites ``x * 0`` or ``x * 1`` (unsafe for arrays and integer inputs).
     A folded ``if`` statement becomes the statements of the branch taken.
     """
-    if isinstance(node, list):
+    node_class = type(node)
+    if node_class is list:
         result = []
         for item in node:
             item = rewrite(item, replacements)
-            result.extend(item if isinstance(item, list) else [item])
+            if type(item) is list:
+                result.extend(item)
+            else:
+                result.append(item)
         return result
-    if not isinstance(node, gast.AST):
-        return node
-    if isinstance(node, gast.Name):
+    if node_class is gast.Name:
         replacement = replacements.get(node.id)
         if replacement is None:
             return clone(node)
-        if isinstance(replacement, str):
-            return make(gast.Name, id=replacement, ctx=node.ctx)
+        if type(replacement) is str:
+            return name(replacement, ctx=node.ctx)
         return clone(replacement)
-    new = node.__class__.__new__(node.__class__)
-    new.__dict__.update(node.__dict__)
-    for field in node._fields:
-        setattr(new, field, rewrite(getattr(node, field, None), replacements))
-    folder = _FOLDERS.get(type(new))
+    if not isinstance(node, gast.AST):
+        return node
+    new = node_class.__new__(node_class)
+    values = new.__dict__
+    values.update(node.__dict__)
+    for field in child_fields(node_class):
+        value = values.get(field)
+        if value is not None:
+            values[field] = rewrite(value, replacements)
+    folder = _FOLDERS.get(node_class)
     return folder(new) if folder else new
 
 
@@ -248,7 +253,8 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
         replacements[identifier] = global_name(identifier, value)
     for identifier in tpl.locals:
         replacements[identifier] = fresh(identifier)
-    body, returned = _split_return(rewrite(tpl.body, replacements), rule.function.__name__)
+    body, returned = _split_return(rewrite(_without_unwanted(tpl.body, rule.params, wanted),
+                                           replacements), rule.function.__name__)
     returns = list(returned.elts) if isinstance(returned, gast.Tuple) else [returned]
     cotangents = {}
     unbroadcast_name = replacements.get("unbroadcast")
@@ -264,16 +270,34 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
     return Inlined(_needed(body, cotangents.values()), cotangents)
 
 
+def _without_unwanted(body: list, params: tuple[str, ...], wanted: set[str]) -> list:
+    """``body`` with the cotangents nobody wants in a final ``return a, b`` replaced by
+    ``None``, so they are neither copied nor folded only to be dropped."""
+    last = body[-1] if body else None
+    if not (isinstance(last, gast.Return) and isinstance(last.value, gast.Tuple)):
+        return body
+    elements = list(last.value.elts)
+    for position, parameter in enumerate(params[:len(elements)]):
+        if parameter not in wanted:
+            elements[position] = const(None)
+    returned = make(gast.Tuple, elts=elements, ctx=last.value.ctx)
+    return body[:-1] + [make(gast.Return, value=returned)]
+
+
 def _drop_unbroadcast(expression, helper: str, arguments, elide: Callable[[str], bool]):
     """``expression`` without the ``helper(g, p)`` calls that ``elide(p)`` says are no-ops."""
-    if isinstance(expression, list):
+    node_class = type(expression)
+    if node_class is list:
         return [_drop_unbroadcast(e, helper, arguments, elide) for e in expression]
-    if not isinstance(expression, gast.AST):
+    if node_class is gast.Name or node_class is gast.Constant or \
+            not isinstance(expression, gast.AST):
         return expression
-    for field in expression._fields:
-        setattr(expression, field,
-                _drop_unbroadcast(getattr(expression, field, None), helper, arguments, elide))
-    if (isinstance(expression, gast.Call) and isinstance(expression.func, gast.Name)
+    values = expression.__dict__
+    for field in child_fields(node_class):
+        value = values.get(field)
+        if value is not None:
+            values[field] = _drop_unbroadcast(value, helper, arguments, elide)
+    if (node_class is gast.Call and type(expression.func) is gast.Name
             and expression.func.id == helper and len(expression.args) == 2):
         operand = expression.args[1]
         for parameter, atom in arguments.items():
@@ -292,13 +316,13 @@ def _same_atom(a, b) -> bool:
 
 def _needed(body: list, expressions) -> list:
     """The statements of ``body`` that the expressions depend on (dead ones dropped)."""
-    live = {n.id for e in expressions for n in gast.walk(e) if isinstance(n, gast.Name)}
+    if not body:
+        return []                     # most rules are a bare return
+    live = name_ids(list(expressions))
     kept = []
     for statement in reversed(body):
-        written = {n.id for n in gast.walk(statement)
-                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        written = name_ids(statement, gast.Store)
         if written & live or not written:
             kept.append(statement)
-            live |= {n.id for n in gast.walk(statement)
-                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            live |= name_ids(statement, gast.Load)
     return list(reversed(kept))

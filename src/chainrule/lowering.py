@@ -22,11 +22,11 @@ from __future__ import annotations
 import gast
 
 from .naming import Namer
-from .syntax import assign, const, make, name
+from .syntax import assign, const, make, name, walk
 
 
 def _located(node, at):
-    for inner in gast.walk(node):
+    for inner in walk(node):
         if getattr(inner, "lineno", None) is None:
             gast.copy_location(inner, at)
     return node

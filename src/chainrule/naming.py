@@ -6,7 +6,7 @@ The namer starts from every identifier the user's function mentions, so generate
 
 from __future__ import annotations
 
-import gast
+from .syntax import name_ids
 
 
 class Namer:
@@ -17,8 +17,7 @@ class Namer:
 
     @classmethod
     def for_function(cls, node) -> "Namer":
-        return cls({n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
-                   | {node.name})
+        return cls(name_ids(node) | {node.name})
 
     def reserve(self, name: str) -> None:
         self.taken.add(name)

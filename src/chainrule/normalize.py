@@ -49,7 +49,7 @@ from .errors import TransformError
 from .lowering import lower_exits
 from .naming import Namer
 from .parsing import ParsedFunction
-from .syntax import assign, clone, const, make, name
+from .syntax import assign, clone, const, make, name, name_ids, names, walk
 
 
 @dataclass
@@ -68,8 +68,7 @@ def parameter_names(node: gast.FunctionDef) -> list[str]:
 
 
 def assigned_names(node: gast.FunctionDef) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
+    return name_ids(node, gast.Store)
 
 
 class Normalizer:
@@ -456,8 +455,8 @@ class Normalizer:
                                         operand=self.atom(node.operand)))
             return self.short_circuit(node)
         node = clone(node)
-        for inner in gast.walk(node):
-            if isinstance(inner, gast.Name) and inner.id in self.local_names:
+        for inner in names(node):
+            if inner.id in self.local_names:
                 inner.id = self.read(inner.id, inner).id
         node.chainrule_opaque = True
         return node
@@ -477,7 +476,7 @@ class Normalizer:
             chain = [gast.copy_location(make(gast.If, test=test, body=update, orelse=[]),
                                         value)]
         for statement in statements + chain:
-            for inner in gast.walk(statement):
+            for inner in walk(statement):
                 if isinstance(inner, gast.stmt):
                     inner.chainrule_part_of = outer
             self.statement(statement)
@@ -571,8 +570,7 @@ class Normalizer:
         renamed apart, as Python keeps them local to the comprehension."""
         result = self.namer.temporary()
         self.local_names.add(result)
-        targets = {n.id for g in node.generators for n in gast.walk(g.target)
-                   if isinstance(n, gast.Name)}
+        targets = name_ids([g.target for g in node.generators])
         renames = {t: self.namer.fresh(t) for t in targets}
         self.local_names.update(renames.values())
         if isinstance(node, gast.DictComp):
@@ -599,7 +597,7 @@ class Normalizer:
         outer = self.user_statement
         statements = [gast.copy_location(assign(result, start), node)] + body
         for statement in statements:
-            for inner in gast.walk(statement):
+            for inner in walk(statement):
                 if isinstance(inner, gast.stmt):
                     inner.chainrule_part_of = outer     # comments name the user's statement
             self.statement(statement)
@@ -904,7 +902,7 @@ def _boolean_valued(node) -> bool:
 def _simple_boolean(node, local_names: set[str]) -> bool:
     """Boolean logic over names, constants and comparisons of those (no calls, no indexing,
     no attributes of local values)."""
-    for inner in gast.walk(node):
+    for inner in walk(node):
         if isinstance(inner, (gast.Call, gast.Subscript, gast.IfExp, gast.Lambda,
                               gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.NamedExpr)):
             return False
@@ -924,8 +922,7 @@ def _definitely_assigned(statements: list, lists: set[str]) -> set[str]:
         if isinstance(statement, (gast.Assign, gast.AnnAssign, gast.AugAssign)):
             targets = statement.targets if isinstance(statement, gast.Assign) else [
                 statement.target]
-            found |= {n.id for t in targets for n in gast.walk(t)
-                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            found |= name_ids(list(targets), gast.Store)
         elif isinstance(statement, gast.If):
             found |= _definitely_assigned(statement.body, lists) & _definitely_assigned(
                 statement.orelse, lists)
@@ -950,7 +947,7 @@ def _loaded_names(statements: list) -> set[str]:
     """Names the statements read, including the tests loops keep beside their body."""
     found = set()
     for statement in statements:
-        for node in gast.walk(statement):
+        for node in walk(statement):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 found.add(node.id)
             if isinstance(node, (gast.For, gast.While)):
@@ -988,30 +985,22 @@ def _stored_names(statements: list, lists: set[str] | None = None) -> set[str]:
     """Names the statements assign (a nested function's own locals excluded); with
     ``lists``, also those of them that ``.append``/``.extend`` rebinds."""
     found = set()
-
-    def visit(node) -> None:
-        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
-            if isinstance(node, gast.FunctionDef):
-                found.add(node.name)
-            return
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+    for node in walk(statements, closed=(gast.FunctionDef, gast.Lambda)):
+        if isinstance(node, gast.FunctionDef):
+            found.add(node.name)
+        elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             found.add(node.id)
-        if lists and isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        elif lists and isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                 and node.func.attr in ("append", "extend") and \
                 isinstance(node.func.value, gast.Name) and node.func.value.id in lists:
             found.add(node.func.value.id)          # xs.append(v) rebinds xs (xs = xs + [v])
-        for child in gast.iter_child_nodes(node):
-            visit(child)
-
-    for statement in statements:
-        visit(statement)
     return found
 
 
 def _renamed(node, renames: dict[str, str]):
     """``node`` with the names in ``renames`` replaced (not inside nested functions)."""
-    for inner in gast.walk(node):
-        if isinstance(inner, gast.Name) and inner.id in renames:
+    for inner in names(node):
+        if inner.id in renames:
             inner.id = renames[inner.id]
     return node
 

@@ -19,6 +19,7 @@ import gast
 
 from .errors import TransformError
 from .origin import Origin, SourceMap
+from .syntax import parse, walk
 
 
 @dataclass
@@ -82,7 +83,7 @@ def parse_function(fn: Any) -> ParsedFunction:
     dedented = textwrap.dedent("\n".join(lines))
     source_map = SourceMap(filename, first, lines, fn.__qualname__)
     try:
-        module = gast.parse(dedented)
+        module = parse(dedented)
     except SyntaxError as error:
         raise TransformError(
             f"cannot differentiate {fn.__qualname__}: its source could not be isolated "
@@ -99,7 +100,7 @@ def parse_function(fn: Any) -> ParsedFunction:
 def _find_definition(module: gast.Module, fn: types.FunctionType,
                      source_map: SourceMap) -> gast.FunctionDef:
     if fn.__name__ == "<lambda>":
-        lambdas = [node for node in gast.walk(module) if isinstance(node, gast.Lambda)]
+        lambdas = [node for node in walk(module) if isinstance(node, gast.Lambda)]
         arg_names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
         matching = [lam for lam in lambdas
                     if tuple(a.id for a in lam.args.args) == tuple(arg_names)]

@@ -36,7 +36,7 @@ import operator
 from .kinds import CONTAINER, UNKNOWN, kind_of_value
 from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
-from .syntax import assign, clone, const, make, name
+from .syntax import assign, clone, const, make, name, names
 
 
 @dataclass
@@ -486,8 +486,8 @@ class ReverseSweep:
         if not renames:
             return
         for node in inlined.statements + list(inlined.cotangents.values()):
-            for inner in gast.walk(node):
-                if isinstance(inner, gast.Name) and inner.id in renames:
+            for inner in names(node):
+                if inner.id in renames:
                     inner.id = renames[inner.id]
 
 
@@ -516,9 +516,8 @@ def _occurrences(body: list, operations: dict, parameters: list[str],
     def visit(statements: list, path: tuple) -> None:
         for statement in statements:
             if isinstance(statement, gast.If):
-                for n in gast.walk(statement.test):
-                    if isinstance(n, gast.Name):
-                        found.add(n.id, path)
+                for n in names(statement.test):
+                    found.add(n.id, path)
                 visit(statement.body, path)
                 visit(statement.orelse, path)
             elif isinstance(statement, (gast.For, gast.While)):
@@ -528,15 +527,13 @@ def _occurrences(body: list, operations: dict, parameters: list[str],
                     for variable in op.inputs:               # indexed on every iteration
                         found.add(variable, inner)
                 header = statement.iter if isinstance(statement, gast.For) else statement.test
-                for n in gast.walk(header):
-                    if isinstance(n, gast.Name):
-                        found.add(n.id, path if isinstance(statement, gast.For) else inner)
+                for n in names(header):
+                    found.add(n.id, path if isinstance(statement, gast.For) else inner)
                 visit(getattr(statement, "chainrule_test", []), inner)
                 visit(statement.body, inner)
             else:
-                for n in gast.walk(statement):
-                    if isinstance(n, gast.Name):
-                        found.add(n.id, path)
+                for n in names(statement):
+                    found.add(n.id, path)
 
     for parameter in parameters:
         found.add(parameter, ())                       # defined on entry, outside every loop

@@ -20,6 +20,8 @@ from typing import Any
 
 import gast
 
+from .syntax import name_ids, parse, walk
+
 
 @dataclass
 class Target:
@@ -56,16 +58,15 @@ def _passes_arguments_through(wrapper: types.FunctionType, wrapped: Any) -> bool
     if not (code.co_flags & inspect.CO_VARARGS and code.co_flags & inspect.CO_VARKEYWORDS):
         return False
     try:
-        node = gast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
+        node = parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return False
     if not isinstance(node, gast.FunctionDef):
         return False
     varargs, kwargs = node.args.vararg.id, node.args.kwarg.id
     cells = dict(zip(code.co_freevars, wrapper.__closure__ or ()))
-    returns = [n for n in gast.walk(node) if isinstance(n, gast.Return)]
-    stores = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-              and isinstance(n.ctx, gast.Store)}
+    returns = [n for n in walk(node) if isinstance(n, gast.Return)]
+    stores = name_ids(node, gast.Store)
     if not returns or varargs in stores or kwargs in stores:
         return False
     for statement in returns:

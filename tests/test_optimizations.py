@@ -22,17 +22,26 @@ from chainrule.syntax import render
 # -- simplify, on small programs ----------------------------------------------------------------
 
 def _simplified(code: str) -> str:
-    """``code`` (statements; lines starting with '#' kept as comment lines) simplified."""
-    items = []
+    """``code`` (statements; lines starting with '#' kept as comment lines), as the body of
+    a loop (simplify works on loops), simplified."""
+    body = []
     for line in textwrap.dedent(code).strip().splitlines():
-        items.append(line if line.startswith("#") else gast.parse(line).body[0])
-    return render(simplify(items))
+        body.append(line if line.startswith("#") else gast.parse(line).body[0])
+    loop = gast.parse("for _ in range(1):\n    pass").body[0]
+    loop.body = body
+    rendered = render(simplify([loop]))
+    return textwrap.dedent(rendered.split("\n", 1)[1]) if "\n" in rendered else ""
 
 
 def _run(code: str, **inputs) -> dict:
     namespace = {"f": lambda v: v.append(1.0), **inputs}
     exec(code, namespace)
     return namespace
+
+
+def test_straight_line_code_is_left_as_it_is():
+    items = [gast.parse("a = x").body[0], gast.parse("r = a + 1.0").body[0]]
+    assert render(simplify(items)) == "a = x\nr = a + 1.0"
 
 
 @pytest.mark.parametrize("code, expected", [
@@ -73,7 +82,9 @@ def test_simplify_folds_signs_brought_together():
 
 def test_simplify_does_not_change_the_statements_it_was_given():
     statement = gast.parse("r = a").body[0]
-    simplify([gast.parse("a = x").body[0], statement])
+    loop = gast.parse("for _ in range(1):\n    pass").body[0]
+    loop.body = [gast.parse("a = x").body[0], statement, gast.parse("s = r * 2").body[0]]
+    assert "r = x" in render(simplify([loop]))
     assert statement.value.id == "a"
 
 

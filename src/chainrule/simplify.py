@@ -4,7 +4,7 @@ Normalization gives every value its own name and the chain rule one adjoint name
 so loops are left with copies run once per iteration: a loop header's adjoint handed to the
 body (``y_2_bar = y_1_bar``), the primal carrying a value to the next iteration
 (``y_1 = y_2``), a branch that changed nothing (``else: vy_4 = vy_2``). This pass removes them
-before the code is printed:
+from loops before the code is printed:
 
 * *propagation*: after ``a = b``, reads of ``a`` read ``b`` for as long as neither is assigned
   again; a copy nobody reads any more is dropped;
@@ -30,23 +30,41 @@ import functools
 
 import gast
 
-from .syntax import assign, clone, make, name
+from .syntax import assign, clone, make, name, name_ids, names, walk
 
 _BLOCKS = ("body", "orelse")
 
 
 def simplify(items: list) -> list:
-    """``items`` (statements, and source lines as strings) with copies propagated, coalesced
-    and dropped. Compound statements (made for the generated code) are changed in place,
+    """``items`` (statements, and source lines as strings) with the copies in its loops
+    propagated, coalesced and dropped. Straight-line code runs once and keeps the form
+    normalization gave it (this pass is part of every transform, so it stays off code where
+    it cannot pay). Compound statements (made for the generated code) are changed in place,
     simple ones (perhaps shared with the normal form) are replaced."""
+    loops = list(_outermost_loops(items))
+    if not loops:
+        return items
     try:
-        items = _propagate(items, {})
+        for loop in loops:
+            loop.body = _propagate(loop.body, {})
+            loop.orelse = _propagate(loop.orelse, {})
         occurrences = _occurrences(items)
-        _coalesce_block(items, occurrences)
-        _substitute_block(items, _occurrences(items))
-        return _without_dead_copies(items)
+        for loop in loops:                      # each keeps ``occurrences`` up to date
+            _coalesce_block(loop.body, occurrences)
+            _substitute_block(loop.body, occurrences)
+        _without_dead_copies(items, loops)
+        return _without_orphan_comments(items)
     finally:
         _SIMPLE_NAMES.clear()
+
+
+def _outermost_loops(block: list):
+    for item in block:
+        if isinstance(item, (gast.For, gast.While)):
+            yield item
+        elif isinstance(item, gast.If):
+            yield from _outermost_loops(item.body)
+            yield from _outermost_loops(item.orelse)
 
 
 # -- names a statement reads and writes --------------------------------------------------------
@@ -93,31 +111,11 @@ def _names(node, reads: list, writes: list) -> None:
     writes.extend(cached[2])
 
 
-_CHILD_FIELDS: dict[type, tuple] = {}
-
-
 def _expression_names(node, reads: list, writes: list) -> None:
-    """The names in the tree ``node`` (a walk over the fields that can hold nodes; this runs
-    for every statement of every generated function)."""
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        kind = current.__class__
-        if kind is gast.Name:
-            (reads if current.ctx.__class__ is gast.Load else writes).append(current.id)
-            continue
-        if kind is gast.AugAssign and current.target.__class__ is gast.Name:
-            reads.append(current.target.id)           # ``a += b`` reads ``a`` too
-        fields = _CHILD_FIELDS.get(kind)
-        if fields is None:
-            fields = _CHILD_FIELDS[kind] = tuple(
-                f for f in kind._fields if f not in ("ctx", "op", "type_comment", "kind"))
-        for field in fields:
-            value = getattr(current, field, None)
-            if isinstance(value, list):
-                pending.extend(v for v in value if isinstance(v, gast.AST))
-            elif isinstance(value, gast.AST):
-                pending.append(value)
+    for found in names(node):
+        (reads if type(found.ctx) is gast.Load else writes).append(found.id)
+    if type(node) is gast.AugAssign and type(node.target) is gast.Name:
+        reads.append(node.target.id)                  # ``a += b`` reads ``a`` too
 
 
 def names_in(node) -> tuple[list, list]:
@@ -199,8 +197,8 @@ def _substitute(node, copies: dict[str, str]):
     if not copies or not any(read in copies for read in names_in(node)[0]):
         return node
     node = clone(node)
-    for inner in gast.walk(node):
-        if isinstance(inner, gast.Name) and isinstance(inner.ctx, gast.Load):
+    for inner in names(node):
+        if type(inner.ctx) is gast.Load:
             inner.id = copies.get(inner.id, inner.id)
     return node
 
@@ -353,7 +351,7 @@ def _renamed(node, old: str, new: str, loads_only: bool = False):
     if isinstance(node, str) or old not in _occurring(node):
         return node
     node = clone(node)
-    for inner in gast.walk(node):
+    for inner in names(node):
         if matches(inner):
             inner.id = new
     return node
@@ -382,7 +380,7 @@ def _substitute_block(block: list, occurrences: collections.Counter) -> None:
                 and isinstance(item.targets[0], gast.Name)
                 and isinstance(item.value, (gast.BinOp, gast.UnaryOp))
                 and occurrences[item.targets[0].id] == 2
-                and all(isinstance(n, _ARITHMETIC) for n in gast.walk(item.value))
+                and all(isinstance(n, _ARITHMETIC) for n in walk(item.value))
                 and _substitute_forward(block, position)):
             del block[position]
             continue
@@ -393,7 +391,7 @@ def _substitute_forward(block: list, define_at: int) -> bool:
     """Move ``block[define_at]``'s value into the statement that reads its target, if every
     statement in between leaves the names it reads alone."""
     temporary, value = block[define_at].targets[0].id, block[define_at].value
-    operands = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+    operands = name_ids(value)
     for position in range(define_at + 1, len(block)):
         item = block[position]
         if isinstance(item, str):
@@ -416,17 +414,16 @@ def _substitute_forward(block: list, define_at: int) -> bool:
 def _plain_assignment(item) -> bool:
     return isinstance(item, gast.Assign) and all(
         isinstance(t, gast.Name) for t in item.targets) and not any(
-        isinstance(n, gast.Call) for n in gast.walk(item.value))
+        type(n) is gast.Call for n in walk(item.value))
 
 
 def _calls_touch(item, operands: set[str]) -> bool:
     """Whether a call in ``item`` is handed one of ``operands`` (it might change it before
     the substituted value is computed)."""
-    for node in gast.walk(item):
-        if isinstance(node, gast.Call):
+    for node in walk(item):
+        if type(node) is gast.Call:
             for argument in node.args + [k.value for k in node.keywords] + [node.func]:
-                if any(isinstance(n, gast.Name) and n.id in operands
-                       for n in gast.walk(argument)):
+                if name_ids(argument) & operands:
                     return True
     return False
 
@@ -434,7 +431,7 @@ def _calls_touch(item, operands: set[str]) -> bool:
 def _with_value(item, temporary: str, value):
     """A copy of ``item`` reading ``value`` where it read ``temporary``."""
     item = clone(item)
-    for node in gast.walk(item):
+    for node in walk(item):
         for field in node._fields:
             child = getattr(node, field, None)
             if isinstance(child, gast.Name) and child.id == temporary:
@@ -469,17 +466,19 @@ def _is_negation(node) -> bool:
 
 # -- dead copies -------------------------------------------------------------------------------
 
-def _without_dead_copies(items: list) -> list:
-    """Drop copies (and constant assignments) whose target is never read, and ``a = a``
-    (left by coalescing), repeatedly; then comments that no longer head a statement."""
+def _without_dead_copies(items: list, loops: list) -> None:
+    """Drop from ``loops`` the copies (and constant assignments) whose target is never read,
+    and ``a = a`` (left by coalescing), until none is left."""
     while True:
         reads: collections.Counter = collections.Counter()
         for item in items:
             reads.update(names_in(item)[0])
         removed = [False]
-        items = _drop_unread(items, reads, removed)
+        for loop in loops:
+            loop.body = _drop_unread(loop.body, reads, removed)
+            loop.orelse = _drop_unread(loop.orelse, reads, removed)
         if not removed[0]:
-            return _without_orphan_comments(items)
+            return
 
 
 def _drop_unread(block: list, reads: collections.Counter, removed: list) -> list:

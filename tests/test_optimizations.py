@@ -234,3 +234,27 @@ def test_summed_matmul_adjoints_equal_the_sum_of_their_terms(x_shape, y_shapes):
                    runtime.zero_cotangent(xt))
     np.testing.assert_allclose(runtime.summed_matmul_adjoint_rhs(terms, xt), expected,
                                rtol=1e-13)
+
+
+def nested_recurrent(W, xs, h):
+    for epoch in range(2):
+        for t in range(xs.shape[0]):
+            h = np.tanh(W @ h + xs[t])
+        W = W * 0.9
+    return np.sum(h * h)
+
+
+def test_summed_products_in_a_nested_loop():
+    source = chainrule.grad(nested_recurrent).source_for(W4, XS, H4)
+    assert "summed_matmul_adjoint_lhs" in source, source
+    chainrule.check_grad(nested_recurrent, W4, XS, H4)
+
+
+def test_summed_products_keep_the_dtype_of_one_by_one_sums():
+    W32 = W4.astype(np.float32)
+    gradient = chainrule.grad(recurrent, wrt=(0, 1))(W32, W43.astype(np.float32),
+                                                      XS3.astype(np.float32), H4)
+    assert gradient[0].dtype == np.float32 and gradient[1].dtype == np.float32
+    terms = [(np.ones(4, np.float32), np.ones(4, np.float32))]
+    assert runtime.summed_matmul_adjoint_lhs(terms, W32).dtype == \
+        (runtime.zero_cotangent(W32) + np.outer(*terms[0])).dtype

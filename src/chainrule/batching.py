@@ -27,13 +27,18 @@ _SUMMED = {runtime.matmul_adjoint_lhs: ("summed_matmul_adjoint_lhs",
 
 
 def sum_products_after(loop, helpers: dict[str, object], helper: Callable,
-                       fresh: Callable[[str], str]) -> tuple[list, list]:
-    """Rewrite the reverse ``loop``'s accumulations of matrix-product adjoints into appends;
-    return the statements to put before the loop (empty lists) and after it (the sums)."""
+                       fresh: Callable[[str], str],
+                       zero_before: set[str]) -> tuple[list, list, set[str]]:
+    """Rewrite the reverse ``loop``'s accumulations of matrix-product adjoints into appends.
+
+    Return the statements to put before the loop (empty lists), those after it (the sums),
+    and the adjoints among ``zero_before`` (zero when the loop starts) that are now just
+    their sum: these need no zero before the loop.
+    """
     summed_by_name = {identifier: _SUMMED[function] for identifier, function in helpers.items()
                       if any(function is known for known in _SUMMED)}
     if not summed_by_name:
-        return [], []
+        return [], [], set()
     reads, writes = names_in(loop)
     occurrences = collections.Counter(reads + writes)
     written = set(writes)
@@ -50,6 +55,7 @@ def sum_products_after(loop, helpers: dict[str, object], helper: Callable,
             heading_at[position] = heading
     per_adjoint = collections.Counter(adjoint for adjoint, _, _ in matches.values())
     before, after = [], []
+    summed_alone = set()
     terms_of = {}                          # (adjoint, summing helper, matrix) -> its list
     for position, (adjoint, call, (helper_name, function, matrix_at, vector_at)) in \
             matches.items():
@@ -65,16 +71,18 @@ def sum_products_after(loop, helpers: dict[str, object], helper: Callable,
             comment = heading_at[position] and f"{heading_at[position]} (summed over the loop)"
             if comment and comment not in after:
                 after.append(comment)
-            after.append(assign(adjoint, make(gast.BinOp, left=name(adjoint), op=gast.Add(),
-                                              right=make(gast.Call, func=name(helper(
-                                                  helper_name, function)),
-                                                  args=[name(terms_of[key]), name(matrix.id)],
-                                                  keywords=[]))))
+            total = make(gast.Call, func=name(helper(helper_name, function)),
+                         args=[name(terms_of[key]), name(matrix.id)], keywords=[])
+            if adjoint in zero_before and adjoint not in summed_alone:
+                summed_alone.add(adjoint)      # the sum starts from zero, as the loop did
+            else:
+                total = make(gast.BinOp, left=name(adjoint), op=gast.Add(), right=total)
+            after.append(assign(adjoint, total))
         pair = make(gast.Tuple, elts=[call.args[0], call.args[vector_at]], ctx=gast.Load())
         loop.body[position] = make(gast.Expr, value=make(gast.Call, func=make(
             gast.Attribute, value=name(terms_of[key]), attr="append", ctx=gast.Load()),
             args=[pair], keywords=[]))
-    return before, after
+    return before, after, summed_alone
 
 
 def _accumulation(statement, summed_by_name: dict):

@@ -181,9 +181,11 @@ class ReverseSweep:
         carried = [v for v in sorted(self.occurrences.crossing(node)) if self.active(v)]
         newly = [v for v in carried if v not in self.materialized]
         self.builder.comment(node)
+        zero_before = {self.namer.adjoint(v) for v in carried if self.adjoints.get(v) is None}
+        settled: list = []
         for variable in carried:
             # In its own name before the loop too: the loop may run no iteration.
-            self.settle(variable, self.out)
+            self.settle(variable, settled)
         for variable in newly:
             self.materialized.add(variable)
             self.mutable.add(self.namer.adjoint(variable))
@@ -201,14 +203,19 @@ class ReverseSweep:
             self.materialized.discard(variable)
             self.mutable.discard(self.namer.adjoint(variable))
         if not any(not isinstance(item, str) for item in body):
+            self.out.extend(settled)
             return                                   # nothing to differentiate in the loop
         plan = self.plan(node, body)
         reverse = self.reverse_loop(plan, index, body)
-        before, after = sum_products_after(reverse, self.builder.helpers, self.builder.helper,
-                                           self.namer.fresh)
+        before, after, summed_alone = sum_products_after(
+            reverse, self.builder.helpers, self.builder.helper, self.namer.fresh, zero_before)
+        # An adjoint that is only the sum after the loop needs no zero before it.
+        settled = [item for item in settled if not (
+            isinstance(item, gast.Assign) and item.targets[0].id in summed_alone)]
         stacks = {**plan.saved_at_start, **plan.saved_at_end}
         reverse.chainrule_external_reads = (_reads([reverse]) - set(stacks)) | (
             {plan.count} if plan.count_read else set())
+        self.out.extend(settled)
         for item in before + [reverse] + after:
             self.emit(item)
 

@@ -127,7 +127,7 @@ def summed_matmul_adjoint_lhs(terms: list, x):
     stacked = _stacked_vectors(terms, x)
     if stacked is not None:
         gs, ys = stacked
-        return gs.T @ ys
+        return _as_sum_from_zero(gs.T @ ys, x)
     total = zero_cotangent(x)
     for g, y in terms:
         total = total + matmul_adjoint_lhs(g, x, y)
@@ -140,11 +140,18 @@ def summed_matmul_adjoint_rhs(terms: list, y):
     stacked = _stacked_vectors(terms, y)
     if stacked is not None:
         gs, xs = stacked
-        return xs.T @ gs
+        return _as_sum_from_zero(xs.T @ gs, y)
     total = zero_cotangent(y)
     for g, x in terms:
         total = total + matmul_adjoint_rhs(g, x, y)
     return total
+
+
+def _as_sum_from_zero(total, x):
+    """``total`` in the dtype of ``zero_cotangent(x) + total`` (what adding the terms one by
+    one to a zero cotangent would give), so the generated code may start from the sum."""
+    dtype = np.result_type(total.dtype, _float_dtype(x, 0.0))
+    return total if total.dtype == dtype else total.astype(dtype)
 
 
 def _stacked_vectors(terms: list, matrix):

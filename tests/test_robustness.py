@@ -64,3 +64,38 @@ def test_stable_rules_at_extreme_inputs():
         return np.sum(np.tanh(x))
 
     assert np.allclose(grad(saturated)(np.array([-50.0, 50.0])), 0.0)
+
+
+# -- source blocks the indentation alone would cut short ------------------------------------------
+
+def at_column_zero(x):
+    note = """
+a string continued at column 0
+"""
+    y = (x *
+3.0)
+# a comment at column 0
+    return y * len(note)
+
+
+def _decorate(**options):
+    return lambda function: function
+
+
+@_decorate(
+    unused=True)
+def decorated_over_two_lines(x):
+    return x * x
+
+
+def test_source_blocks_with_text_at_the_definition_level():
+    assert grad(at_column_zero)(2.0) == 3.0 * len("\na string continued at column 0\n")
+    assert grad(decorated_over_two_lines)(3.0) == 6.0
+
+
+def test_source_block_matches_inspect():
+    import inspect
+    from chainrule.parsing import source_block
+    for function in (at_column_zero, decorated_over_two_lines, _decorate, grad,
+                     test_nan_and_infinity_propagate_as_the_math_implies):
+        assert source_block(function.__code__) == inspect.getsourcelines(function.__code__)

@@ -10,7 +10,6 @@ them under. Then conditions that became constant are folded (``axis is None`` wi
 
 from __future__ import annotations
 
-import inspect
 import operator
 import textwrap
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any, Callable
 
 import gast
 
+from .parsing import source_block
 from .rules.registry import Rule
 from .syntax import child_fields, clone, const, make, name, name_ids, parse, walk
 
@@ -35,7 +35,8 @@ class RuleError(Exception):
 
 
 def _parse_rule(function: Callable):
-    return parse(textwrap.dedent(inspect.getsource(function))).body[0]
+    lines, _ = source_block(function.__code__)
+    return parse(textwrap.dedent("".join(lines))).body[0]
 
 
 _TEMPLATES: dict[Callable, Template] = {}

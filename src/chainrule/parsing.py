@@ -7,6 +7,7 @@ a :class:`~chainrule.origin.SourceMap` back to the user's file.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import linecache
@@ -49,24 +50,63 @@ class ParsedFunction:
         return ParsedFunction(function, self.node, self.source_map, cells)
 
 
+def source_block(code: types.CodeType) -> tuple[list[str], int]:
+    """The source lines of the function (or lambda line) that ``code`` was compiled from, and
+    the number of the first one; OSError if the source is not available.
+
+    The block is cut where the indentation returns to the definition's level; the cut is
+    checked by parsing it, and ``inspect`` (which tokenizes, and on first use maps every
+    loaded module to its file) decides the rare cases the check refuses (a string or bracket
+    continued at the definition's indentation).
+    """
+    linecache.checkcache(code.co_filename)
+    all_lines = linecache.getlines(code.co_filename)
+    first = code.co_firstlineno
+    if not all_lines or first > len(all_lines):
+        lines, first = inspect.getsourcelines(code)
+        return lines, first
+    lines = _indented_block(all_lines, first - 1)
+    try:
+        compile(textwrap.dedent("".join(lines)), "<block>", "exec", ast.PyCF_ONLY_AST)
+    except SyntaxError:
+        return inspect.getblock(all_lines[first - 1:]), first
+    return lines, first
+
+
+def _indented_block(all_lines: list[str], start: int) -> list[str]:
+    """The decorators and definition at ``all_lines[start]`` and every following line that is
+    blank, a comment, or indented deeper than the definition."""
+    def indentation(line: str) -> int:
+        return len(line) - len(line.lstrip())
+
+    level = indentation(all_lines[start])
+    end = start
+    while end < len(all_lines) and all_lines[end].lstrip().startswith("@"):
+        end += 1                                  # decorators, at the definition's level
+    end += 1                                      # the def (or lambda) line
+    while end < len(all_lines):
+        stripped = all_lines[end].strip()
+        if stripped and not stripped.startswith("#") and indentation(all_lines[end]) <= level:
+            break
+        end += 1
+    while end > start + 1 and not all_lines[end - 1].strip():
+        end -= 1                                  # trailing blank lines
+    return all_lines[start:end]
+
+
 def _source_lines(fn: types.FunctionType) -> tuple[list[str], int, str]:
     code = fn.__code__
     filename = code.co_filename
     try:
         # The code object, not the function: inspect follows __wrapped__ on functions.
-        lines, first = inspect.getsourcelines(fn.__code__)
-    except (OSError, TypeError):
-        # Jupyter/IPython cells and other tools register their source in linecache.
-        all_lines = linecache.getlines(filename)
-        if not all_lines:
-            raise TransformError(
-                f"cannot differentiate {fn.__qualname__}: its source code is not available "
-                f"(it was defined in an interactive session, by exec(), or in a compiled module)",
-                construct="function without source",
-                hint="define the function in a .py file (or a notebook cell) so chainrule can "
-                     "read it, or register a rule for it with @chainrule.adjoint") from None
-        lines = inspect.getblock(all_lines[code.co_firstlineno - 1:])
-        first = code.co_firstlineno
+        lines, first = source_block(code)
+    except (OSError, TypeError, IndexError):
+        raise TransformError(
+            f"cannot differentiate {fn.__qualname__}: its source code is not available "
+            f"(it was defined in an interactive session, by exec(), or in a compiled module)",
+            construct="function without source",
+            hint="define the function in a .py file (or a notebook cell) so chainrule can "
+                 "read it, or register a rule for it with @chainrule.adjoint") from None
     return [line.rstrip("\n") for line in lines], max(first, 1), filename
 
 

@@ -183,8 +183,7 @@ def test_matrix_product_adjoints_summed_after_the_loop(function, args, summed):
     source = gradient.source_for(*args)
     if summed:
         assert summed in source, source
-        loop = source[source.index("for h_1") if "for h_1" in source else
-                      source.index("for H_1"):]
+        loop = source[source.index("reversed("):]           # the reverse loop
         loop_body = loop[:loop.index("summed")]
         assert "matmul_adjoint_lhs(" not in loop_body, source
     else:

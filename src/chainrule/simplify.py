@@ -141,9 +141,7 @@ def _occurring(node) -> set[str]:
 
 
 def _stores(node) -> set[str]:
-    reads, writes = [], []
-    _names(node, reads, writes)
-    return set(writes)
+    return set(names_in(node)[1])
 
 
 # -- propagation -------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
         return 0.0 if gradient is None else float(gradient)
     if type(argument) is np.ndarray and type(gradient) is np.ndarray and \
             gradient.base is None and gradient.shape == argument.shape and \
-            gradient.dtype == argument.dtype and argument.dtype.kind == "f":
+            (gradient.dtype is argument.dtype or gradient.dtype == argument.dtype) and \
+            argument.dtype.kind == "f":
         for given in arguments:                # the common case, checked cheaply
             if given is gradient:
                 return gradient.copy()
@@ -194,7 +195,10 @@ class GradientFunction:
     # -- calling ----------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        arguments = self._all_arguments(args, kwargs)
+        if kwargs or self._bound_arguments or len(args) != len(self._parameters):
+            arguments = self._all_arguments(args, kwargs)
+        else:
+            arguments = args                   # the common call, checked cheaply
         for position in self._wrt_positions:
             argument = arguments[position]
             if type(argument) not in _NUMBER_TYPES and not (

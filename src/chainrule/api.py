@@ -91,6 +91,7 @@ def _check_differentiable_argument(function_name: str, parameter: str, value: An
 
 _FLOAT64 = np.dtype(np.float64)
 _KIND_OF_TYPE = {float: SCALAR, int: SCALAR, bool: SCALAR, list: CONTAINER, tuple: CONTAINER}
+_KINDS_OF_TYPES: dict[tuple, tuple] = {}      # argument types -> kinds, for the cached call
 _NUMBER_TYPES = (float, int, bool)
 
 
@@ -99,10 +100,9 @@ def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
     A list or tuple argument gets a list or tuple of gradients."""
     if type(argument) is float or type(argument) is int or type(argument) is bool:
         return 0.0 if gradient is None else float(gradient)
-    if type(argument) is np.ndarray and type(gradient) is np.ndarray and \
-            gradient.base is None and gradient.shape == argument.shape and \
-            (gradient.dtype is argument.dtype or gradient.dtype == argument.dtype) and \
-            argument.dtype.kind == "f":
+    if type(gradient) is np.ndarray and type(argument) is np.ndarray and \
+            gradient.dtype is _FLOAT64 and argument.dtype is _FLOAT64 and \
+            gradient.base is None and gradient.shape == argument.shape:
         for given in arguments:                # the common case, checked cheaply
             if given is gradient:
                 return gradient.copy()
@@ -205,7 +205,11 @@ class GradientFunction:
                     type(argument) is np.ndarray and argument.dtype.kind in "biuf"):
                 _check_differentiable_argument(self._target.function.__name__,
                                                self._parameters[position], argument)
-        kinds = tuple([_KIND_OF_TYPE.get(type(a), NUMERIC) for a in arguments])
+        types_ = tuple(map(type, arguments))
+        kinds = _KINDS_OF_TYPES.get(types_)
+        if kinds is None:
+            kinds = _KINDS_OF_TYPES[types_] = tuple([_KIND_OF_TYPE.get(t, NUMERIC)
+                                                     for t in types_])
         generated = self._specialized.get(kinds)
         if generated is None or (self._dependencies[kinds] and
                                  not still_valid(self._dependencies[kinds])):

@@ -464,6 +464,23 @@ def machine_info() -> dict:
     return info
 
 
+def cpu_reference_ms() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of 5): the speed of the machine at the
+    moment, to tell a slow moment of a shared machine from a slow transform. On the machine
+    of BENCHMARKS.md it reads about 8 ms in its fast state and 13-14 ms in its slow one."""
+    def loop():
+        x = 0.5
+        for _ in range(200_000):
+            x = x * 0.999999 + 1e-7
+        return x
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        loop()
+        best = min(best, time.perf_counter() - start)
+    return best * 1e3
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="also write the results to this file")
@@ -496,6 +513,9 @@ def main(argv=None) -> int:
           f"{results.get('nproc', results['cpus'])} CPUs; threads: {results['threads']})")
     for peer in peers:
         print(f"  {peer.name:20} {peer.version if not peer.missing else 'missing: ' + peer.missing}")
+    results["cpu_reference_ms_start"] = cpu_reference_ms()
+    print(f"  CPU reference (200,000 multiply-adds in a Python loop): "
+          f"{results['cpu_reference_ms_start']:.2f} ms")
 
     results["workloads"] = {}
     for workload in WORKLOADS:
@@ -513,7 +533,10 @@ def main(argv=None) -> int:
     results.update(bench_transform(3 if quick else 30))
     results.update(bench_overhead(repeat, number))
     results["transform"] = bench_transform_workloads(size, quick)
+    results["cpu_reference_ms_transform"] = cpu_reference_ms()
     print("\n== transform and cached-call overhead (chainrule)")
+    print(f"  CPU reference now: {results['cpu_reference_ms_transform']:.2f} ms (absolute times "
+          f"below scale with it)")
     print(f"  {'workload':14} {'first transform (median)':>25} {'cold, fresh process':>20} "
           f"{'cached-call overhead':>21}")
     for name, entry in results["transform"].items():

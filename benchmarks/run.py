@@ -19,7 +19,9 @@ Reported, never asserted: tests do not time anything (tests/test_benchmarks.py o
 Timing: ``time.perf_counter``; each sample runs the call enough times to last at least
 20 ms (3 single-call samples for calls over 0.3 s); samples of the implementations of a
 workload are taken in turns (so drift hits them alike), with the garbage collector off
-during a sample (as ``timeit`` does); the median sample is reported. JAX and PyTorch are
+during a sample (as ``timeit`` does); the median sample is reported, and a ratio between two
+implementations timed in turns is the median of the per-turn ratios (a shared machine that
+changes speed between turns changes both sides of a pair alike). JAX and PyTorch are
 timed in their own groups after the NumPy-based ones, since their worker threads spin after
 each operation and would slow whatever runs next; with ``--threads 1`` there are no such
 threads and all implementations are timed in turns together.
@@ -85,6 +87,15 @@ def median_seconds(call, repeat: int, number: int) -> float:
     return statistics.median(samples)
 
 
+def paired_difference_seconds(call, baseline, repeat: int, number: int) -> float:
+    """The median over turns of (seconds per ``call`` - seconds per ``baseline``), both
+    timed in the same turn."""
+    differences = []
+    for _ in range(repeat):
+        differences.append(median_seconds(call, 1, number) - median_seconds(baseline, 1, number))
+    return statistics.median(differences)
+
+
 def _sample(call, number: int) -> float:
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -99,10 +110,11 @@ def _sample(call, number: int) -> float:
 
 
 def time_in_turns(calls: dict, quick: bool, heavy: bool) -> dict:
-    """Median seconds per call for each of ``calls`` (label -> zero-argument callable), each
-    already called once. Samples are taken in turns across the calls."""
+    """Seconds per call, one sample per turn, for each of ``calls`` (label -> zero-argument
+    callable), each already called once. Samples are taken in turns across the calls, so
+    the samples of one turn saw the machine in the same state."""
     if quick:
-        return {label: _sample(call, 1) for label, call in calls.items()}
+        return {label: [_sample(call, 1)] for label, call in calls.items()}
     min_sample, budget = 0.02, (1.5 if heavy else 1.0)
     min_repeat, max_repeat = (5, 15) if heavy else (7, 31)
     plan = {}
@@ -124,21 +136,27 @@ def time_in_turns(calls: dict, quick: bool, heavy: bool) -> dict:
             number, repeat = plan[label]
             if turn < repeat:
                 samples[label].append(_sample(call, number))
-    return {label: statistics.median(values) for label, values in samples.items()}
+    return samples
 
 
-def time_groups(groups: list, quick: bool, heavy: bool) -> dict:
+def time_groups(groups: list, quick: bool, heavy: bool) -> list[dict]:
     """``time_in_turns`` for each group of calls, one group after the other, with a pause
     between groups: the NumPy-based implementations share a group; JAX and PyTorch each get
     their own, so that their worker threads (which spin for a while after each operation)
     do not take CPU time from the calls measured right after them."""
-    medians = {}
+    results = []
     for group in groups:
         if group:
             if not quick:
                 time.sleep(0.2)
-            medians.update(time_in_turns(group, quick, heavy))
-    return medians
+            results.append(time_in_turns(group, quick, heavy))
+    return results
+
+
+def paired_ratio(ours: list, theirs: list) -> float:
+    """The median over turns of ours / theirs, each pair from the same turn: a shared
+    machine that slows down between turns changes both sides of a pair alike."""
+    return statistics.median(a / b for a, b in zip(ours, theirs))
 
 
 def _as_tuple(value) -> tuple:
@@ -208,15 +226,19 @@ def bench_workload(workload, size: str, peers: list, quick: bool) -> dict:
         for group in own_groups:
             calls.update(group)
         own_groups = []
-    medians = time_groups([calls] + own_groups, quick, workload.heavy)
-    primal = medians["primal (NumPy/Python)"]
-    ours = medians["chainrule"]
-    for label, seconds in medians.items():
+    groups = time_groups([calls] + own_groups, quick, workload.heavy)
+    samples = {label: values for group in groups for label, values in group.items()}
+    ours = samples["chainrule"]
+    for label, values in samples.items():
         row = rows[label]
-        row["median_s"] = seconds
-        row["grad_over_primal"] = seconds / primal
+        same_group = label in groups[0]           # timed in turns with chainrule
+        row["median_s"] = statistics.median(values)
+        primal = samples["primal (NumPy/Python)"]
+        row["grad_over_primal"] = paired_ratio(values, primal) if same_group else \
+            row["median_s"] / statistics.median(primal)
         if row["kind"] in ("hand", "peer"):
-            row["chainrule_over_this"] = ours / seconds
+            row["chainrule_over_this"] = paired_ratio(ours, values) if same_group else \
+                statistics.median(ours) / row["median_s"]
     return {"description": workload.description, "rows": rows}
 
 
@@ -324,9 +346,8 @@ def wrapper_overhead_seconds(function, wrt, args, repeat: int, number: int) -> f
     def stub(*_):
         return result
     gradient._specialized[kinds] = stub
-    wrapped = median_seconds(lambda: gradient(*args), repeat, number)
-    direct = median_seconds(lambda: stub(*args), repeat, number)
-    return wrapped - direct
+    return paired_difference_seconds(lambda: gradient(*args), lambda: stub(*args), repeat,
+                                     number)
 
 
 def bench_transform(repeat: int) -> dict:
@@ -341,8 +362,10 @@ def bench_overhead(repeat: int, number: int) -> dict:
     generated = gradient._specialized[("scalar",)]
     wrapped = median_seconds(lambda: gradient(3.0), repeat, number)
     direct = median_seconds(lambda: generated(3.0), repeat, number)
+    overhead = paired_difference_seconds(lambda: gradient(3.0), lambda: generated(3.0),
+                                         repeat, number)
     return {"cached_call_us": wrapped * 1e6, "generated_call_us": direct * 1e6,
-            "overhead_us": (wrapped - direct) * 1e6}
+            "overhead_us": overhead * 1e6}
 
 
 _COLD = """

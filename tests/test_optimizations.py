@@ -24,9 +24,12 @@ from chainrule.syntax import render
 def _simplified(code: str) -> str:
     """``code`` (statements; lines starting with '#' kept as comment lines), as the body of
     a loop (simplify works on loops), simplified."""
-    body = []
-    for line in textwrap.dedent(code).strip().splitlines():
-        body.append(line if line.startswith("#") else gast.parse(line).body[0])
+    code = textwrap.dedent(code).strip()
+    if "#" in code:                        # comment lines kept: one statement per line
+        body = [line if line.startswith("#") else gast.parse(line).body[0]
+                for line in code.splitlines()]
+    else:
+        body = gast.parse(code).body
     loop = gast.parse("for _ in range(1):\n    pass").body[0]
     loop.body = body
     rendered = render(simplify([loop]))
@@ -61,6 +64,35 @@ def test_simplify_keeps_values(code, expected):
         for variable in ("r", "s"):
             if variable in before:
                 assert after[variable] == before[variable]
+
+
+BRANCH_COPY = """
+b = a - 1.0
+if c > 0.0:
+    a = -0.8 * b
+else:
+    a = b
+r = a * 2.0
+"""
+
+
+@pytest.mark.parametrize("code, coalesced", [
+    (BRANCH_COPY, True),
+    # a read between the assignment of b and the if
+    (BRANCH_COPY.replace("b = a - 1.0\n", "b = a - 1.0\nq = a * 3.0\n"), False),
+    # b read after a was assigned in the branch
+    (BRANCH_COPY.replace("a = -0.8 * b", "a = -0.8 * b\n    q = b * 2.0"), False),
+    # a branch that does not assign a
+    (BRANCH_COPY.replace("a = -0.8 * b", "q = -0.8 * b"), False),
+])
+def test_copies_in_branches_coalesce_only_when_values_stay(code, coalesced):
+    simplified = _simplified(code)
+    assert ("else" not in simplified) == coalesced, simplified
+    for a, c in ((2.0, 1.0), (2.0, -1.0)):
+        before, after = _run(code.strip(), a=a, c=c), _run(simplified, a=a, c=c)
+        assert after["r"] == before["r"]
+        if "q" in before:
+            assert after["q"] == before["q"]
 
 
 def test_simplify_does_not_move_arithmetic_past_a_call_that_gets_its_operand():

@@ -24,7 +24,7 @@ from .operations import REFUSED, classify, local_name, simple_statements
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .staleness import CellNamespace, PythonNumber
-from .simplify import simplify
+from .simplify import names_in, simplify
 from .syntax import assign, const, make, name, name_ids, render, to_source, walk
 
 
@@ -309,7 +309,7 @@ class GradientBuilder:
                 body.append(_push(stack, variable))
             self.primal_block(loop.body, body)
             for variable, stack in (plan.saved_at_end.items() if plan else ()):
-                body.append(_push(stack, variable))
+                body.insert(_after_last_assignment(body, variable), _push(stack, variable))
             tests = [name(f) for f in loop.chainrule_exit_flags]
             if loop.chainrule_exit_test is not None:
                 tests.append(loop.chainrule_exit_test)
@@ -369,6 +369,21 @@ def _signature(node: gast.FunctionDef) -> str:
         parts.append("*")
         parts += [a.id for a in args.kwonlyargs]
     return ", ".join(parts)
+
+
+def _after_last_assignment(body: list, variable: str) -> int:
+    """Where to push ``variable``'s value of this iteration: right after the top-level
+    statement that assigns it, if nothing later in the body assigns it again (then the
+    value it is read for after the push need not stay in its name until the end of the
+    body); else at the end."""
+    for position in range(len(body) - 1, -1, -1):
+        item = body[position]
+        if isinstance(item, gast.Assign) and len(item.targets) == 1 and \
+                isinstance(item.targets[0], gast.Name) and item.targets[0].id == variable:
+            return position + 1
+        if variable in names_in(item)[1]:
+            break                                 # assigned later in a branch or a loop
+    return len(body)
 
 
 def _push(stack: str, variable: str):

@@ -41,6 +41,7 @@ def simplify(items: list) -> list:
     normalization gave it (this pass is part of every transform, so it stays off code where
     it cannot pay). Compound statements (made for the generated code) are changed in place,
     simple ones (perhaps shared with the normal form) are replaced."""
+    _SIMPLE_NAMES.clear()                       # names_in may have been asked before
     loops = list(_outermost_loops(items))
     if not loops:
         return items
@@ -219,6 +220,7 @@ def _coalesce_block(block: list, occurrences: collections.Counter) -> None:
                 inner = getattr(item, field, None)
                 if isinstance(inner, list):
                     _coalesce_block(inner, occurrences)
+    _coalesce_branch_copies(block, occurrences)
     position = 0
     while position < len(block):
         item = block[position]
@@ -231,6 +233,88 @@ def _coalesce_block(block: list, occurrences: collections.Counter) -> None:
             del block[position]
             continue
         position += 1
+
+
+def _coalesce_branch_copies(block: list, occurrences: collections.Counter) -> None:
+    """For a copy ``a = b`` in a branch of an ``if`` of ``block``, where ``b`` is assigned
+    earlier in the block and lives only until the ``if``: rename ``b`` to ``a`` (the branch
+    that changed nothing then copies nothing; ``a = a`` is dropped later)."""
+    for position, item in enumerate(block):
+        if not isinstance(item, gast.If):
+            continue
+        copies = [(s.targets[0].id, s.value.id) for s in item.body + item.orelse
+                  if _is_copy(s) and s.targets[0].id != s.value.id]
+        for target, source in copies:
+            start = _definition_before(block, position, source)
+            if start is not None and _branch_coalescing_safe(block, start, position, target,
+                                                             source, occurrences):
+                for renamed in range(start, position + 1):
+                    block[renamed] = _renamed(block[renamed], source, target)
+                occurrences[target] += occurrences[source]
+                occurrences[source] = 0
+
+
+def _definition_before(block: list, position: int, variable: str) -> int | None:
+    for earlier in range(position - 1, -1, -1):
+        item = block[earlier]
+        if isinstance(item, gast.Assign) and len(item.targets) == 1 and \
+                isinstance(item.targets[0], gast.Name) and item.targets[0].id == variable:
+            return earlier
+    return None
+
+
+def _branch_coalescing_safe(block: list, start: int, if_at: int, target: str, source: str,
+                            occurrences: collections.Counter) -> bool:
+    """Whether renaming ``source`` to ``target`` from its assignment at ``block[start]`` to
+    the ``if`` at ``block[if_at]`` keeps every value: ``source`` occurs nowhere else,
+    ``target`` is untouched until the ``if``, and on every path through the ``if`` it is
+    assigned, with no read of ``source`` after that."""
+    found = 0
+    for item in block[start:if_at + 1]:
+        reads, writes = names_in(item)
+        found += reads.count(source) + writes.count(source)
+    if found != occurrences[source]:
+        return False
+    for item in block[start + 1:if_at]:
+        reads, writes = names_in(item)
+        if target in reads or target in writes or source in writes:
+            return False
+    test_reads = names_in(make(gast.Expr, value=block[if_at].test))[0]
+    if target in test_reads:
+        return False
+    for branch in (block[if_at].body, block[if_at].orelse):
+        state = _target_written(branch, target, source, False, False)
+        if state is None or not state[1]:
+            return False
+    return True
+
+
+def _target_written(block: list, target: str, source: str, maybe: bool, surely: bool):
+    """Walk a branch: (``target`` maybe written, surely written) at its end, or None if a
+    read would see a different value once ``source`` is named ``target`` (``target`` read
+    before it is surely written, ``source`` read after ``target`` may have been)."""
+    for item in block:
+        if isinstance(item, gast.If):
+            test_reads = names_in(make(gast.Expr, value=item.test))[0]
+            if (target in test_reads and not surely) or (source in test_reads and maybe):
+                return None
+            body = _target_written(item.body, target, source, maybe, surely)
+            orelse = _target_written(item.orelse, target, source, maybe, surely)
+            if body is None or orelse is None:
+                return None
+            maybe, surely = body[0] or orelse[0], body[1] and orelse[1]
+            continue
+        reads, writes = names_in(item)
+        if isinstance(item, (str, gast.For, gast.While)):
+            if {target, source} & set(reads + writes):
+                return None
+            continue
+        if (target in reads and not surely) or (source in reads and maybe) or \
+                source in writes:
+            return None
+        if target in writes:
+            maybe = surely = True
+    return maybe, surely
 
 
 def _overwritten(block: list, copy_at: int) -> bool:

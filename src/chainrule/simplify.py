@@ -49,8 +49,9 @@ def simplify(items: list) -> list:
         for loop in loops:
             loop.body = _propagate(loop.body, {})
             loop.orelse = _propagate(loop.orelse, {})
-        occurrences = _occurrences(items)
-        for loop in loops:                      # each keeps ``occurrences`` up to date
+        total = _occurrences(items)
+        for loop in loops:                      # each keeps its ``occurrences`` up to date
+            occurrences = _loop_occurrences(items, loop, total)
             _coalesce_block(loop.body, occurrences)
             _substitute_block(loop.body, occurrences)
         _without_dead_copies(items, loops)
@@ -134,6 +135,45 @@ def _occurrences(items: list) -> collections.Counter:
         counts.update(reads)
         counts.update(writes)
     return counts
+
+
+def _loop_occurrences(items: list, loop, total: collections.Counter) -> collections.Counter:
+    """Occurrences of each name that matter inside ``loop``: those in the loop, for a name
+    that occurs elsewhere only where another loop rebinds it first (``for y_2 in
+    reversed(y_2_stack):`` in the reverse sweep); all of them for any other name."""
+    inside = _occurrences([loop])
+    elsewhere = collections.Counter()
+    for item in items:
+        if item is not loop:
+            _count_unshadowed(item, elsewhere, frozenset())
+    return collections.Counter({name_: count if elsewhere[name_] else inside[name_]
+                                for name_, count in total.items()})
+
+
+def _count_unshadowed(item, counts: collections.Counter, bound: frozenset) -> None:
+    """Count the names of ``item`` except those read inside a ``for`` loop whose target
+    binds them (and that its body does not assign): each turn rebinds them before use."""
+    if isinstance(item, gast.For):
+        counts.update(names_in(make(gast.Expr, value=item.iter))[0])
+        targets = set(name_ids(item.target))
+        body_writes = set()
+        for inner in item.body:
+            body_writes.update(names_in(inner)[1])
+        rebound = bound | (targets - body_writes)
+        counts.update(targets - rebound)
+        for inner in item.body:
+            _count_unshadowed(inner, counts, rebound)
+        for inner in item.orelse:                  # runs after the last turn, or none
+            _count_unshadowed(inner, counts, bound)
+        return
+    if isinstance(item, (gast.If, gast.While)):
+        counts.update(n for n in names_in(make(gast.Expr, value=item.test))[0]
+                      if n not in bound)
+        for inner in item.body + item.orelse:
+            _count_unshadowed(inner, counts, bound)
+        return
+    reads, writes = names_in(item)
+    counts.update(n for n in reads + writes if n not in bound)
 
 
 def _occurring(node) -> set[str]:

@@ -106,6 +106,18 @@ def test_simplify_keeps_each_user_line_under_its_comment():
     assert _simplified(code) == code
 
 
+@pytest.mark.parametrize("code, expected", [
+    ("t = -a\nk = k + t * b\nm = m - c * t", "k = k - a * b\nm = m + c * a"),
+    # another kind of read: the negation stays
+    ("t = -a\nk = k + t * b\nm = t / c", "t = -a\nk = k + t * b\nm = t / c"),
+])
+def test_negation_read_in_products_is_sunk(code, expected):
+    assert _simplified(code) == expected
+    values = dict(a=1.5, b=-0.25, c=3.0, k=0.125, m=-2.0)
+    before, after = _run(code, **values), _run(expected, **values)
+    assert (after["k"], after["m"]) == (before["k"], before["m"])
+
+
 def test_simplify_folds_signs_brought_together():
     assert _simplified("t = -a\nk = k + t") == "k = k - a"
     assert _simplified("t = -a\nk = k - t") == "k = k + a"

@@ -14,6 +14,7 @@ from loops before the code is printed:
 * *forward substitution*: an arithmetic temporary read once, by a later statement for the
   same user line, is written into that statement (``t1_bar = a_bar * x_1; k_bar = k_bar +
   -t1_bar`` becomes ``k_bar = k_bar - a_bar * x_1``: ``a + -b`` is ``a - b``, exactly);
+* a negation read several times as ``x + t * y`` becomes ``x - a * y`` in each;
 * a copy assigned again before anything reads it goes, and so does a ``# line N`` comment
   left heading no statement.
 
@@ -506,7 +507,66 @@ def _substitute_block(block: list, occurrences: collections.Counter) -> None:
                 and _substitute_forward(block, position)):
             del block[position]
             continue
+        if _is_negation_copy(item) and _sink_negation(block, position, occurrences):
+            del block[position]
+            continue
         position += 1
+
+
+def _is_negation_copy(item) -> bool:
+    return (isinstance(item, gast.Assign) and len(item.targets) == 1
+            and isinstance(item.targets[0], gast.Name) and _is_negation(item.value)
+            and isinstance(item.value.operand, gast.Name))
+
+
+def _sink_negation(block: list, define_at: int, occurrences: collections.Counter) -> bool:
+    """``t = -a`` read several times, each time as ``x + t * y`` (or ``x - t * y``, or
+    ``y * t``), by statements of the same user line: each becomes ``x - a * y`` (``x + a *
+    y``), the same IEEE operations less one negation."""
+    temporary, negated = block[define_at].targets[0].id, block[define_at].value.operand.id
+    reads_left = occurrences[temporary] - 1
+    rewritten = {}
+    for position in range(define_at + 1, len(block)):
+        if reads_left == 0:
+            break
+        item = block[position]
+        if isinstance(item, str):
+            return False
+        reads, writes = names_in(item)
+        if temporary in reads:
+            new = _with_negation_sunk(item, temporary, negated)
+            if new is None:
+                return False
+            rewritten[position] = new
+            reads_left -= reads.count(temporary)
+        if negated in writes or temporary in writes:
+            return False
+    if reads_left:
+        return False
+    for position, new in rewritten.items():
+        block[position] = new
+    return True
+
+
+def _with_negation_sunk(item, temporary: str, negated: str):
+    """``item`` as ``x = y -/+ negated * z`` if it is ``x = y +/- temporary * z`` (either
+    factor order) with no other read of ``temporary``; else None."""
+    value = getattr(item, "value", None)
+    if not (isinstance(item, gast.Assign) and isinstance(value, gast.BinOp)
+            and isinstance(value.op, (gast.Add, gast.Sub))
+            and isinstance(value.right, gast.BinOp) and isinstance(value.right.op, gast.Mult)):
+        return None
+    product = value.right
+    factors = [product.left, product.right]
+    at = [i for i, f in enumerate(factors) if isinstance(f, gast.Name) and f.id == temporary]
+    if len(at) != 1 or temporary in name_ids(value.left) or \
+            temporary in name_ids(factors[1 - at[0]]):
+        return None
+    item = clone(item)
+    product = item.value.right
+    setattr(product, ("left", "right")[at[0]], name(negated))
+    item.value.op = gast.Sub() if isinstance(item.value.op, gast.Add) else gast.Add()
+    return item
 
 
 def _substitute_forward(block: list, define_at: int) -> bool:

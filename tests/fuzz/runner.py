@@ -6,8 +6,9 @@
   compiles, ``value_and_grad`` returns ``f``'s value, and no input was modified.
 * ``kink``: the input sits near a piece boundary of the program (trace rule, see
   ``programs.py``) and was not checked.
-* ``unstable``: finite differences with steps 1e-4 and 1e-6 disagree (finite-difference rule):
-  not checked.
+* ``unstable``: finite differences with steps 1e-4 and 1e-6 disagree (finite-difference rule),
+  or the program overflows a float at its own inputs (``math`` raises OverflowError): not
+  checked.
 * ``failed``: a chainrule bug candidate, with a ``category``: ``refused`` (TransformError:
   the generator only emits supported constructs), ``crash`` (any other exception from chainrule
   or from the generated code), ``hang`` (the transform or the gradient ran for more than
@@ -281,6 +282,8 @@ def _check(module, program: Program) -> Outcome:
     snapshot = copy.deepcopy(args)
     try:
         value = f(*args)
+    except OverflowError:                           # pow/exp chains past 1e308
+        return Outcome("unstable")
     except Exception as error:                      # noqa: BLE001 - a generator bug
         return Outcome("invalid", "raises", repr(error))
     if not all(_same(a, b) for a, b in zip(args, snapshot)):

@@ -18,7 +18,8 @@ Reported, never asserted: tests do not time anything (tests/test_benchmarks.py o
 
 Timing: ``time.perf_counter``; each sample runs the call enough times to last at least
 20 ms (3 single-call samples for calls over 0.3 s); samples of the implementations of a
-workload are taken in turns (so drift hits them alike), with the garbage collector off
+workload are taken in turns (so drift hits them alike; each turn starts with the next
+implementation, so none always runs first or after the slowest), with the garbage collector off
 during a sample (as ``timeit`` does); the median sample is reported, and a ratio between two
 implementations timed in turns is the median of the per-turn ratios (a shared machine that
 changes speed between turns changes both sides of a pair alike). JAX and PyTorch are
@@ -130,12 +131,15 @@ def time_in_turns(calls: dict, quick: bool, heavy: bool) -> dict:
         repeat = int(budget / (once * number))
         plan[label] = (number, max(min_repeat, min(max_repeat, repeat)))
     samples = {label: [] for label in calls}
+    labels = list(calls)
     for turn in range(max(repeat for _, repeat in plan.values())):
         gc.collect()
-        for label, call in calls.items():
+        # Each turn starts with the next implementation, so none always runs right after
+        # the collection or right after the slowest peer.
+        for label in labels[turn % len(labels):] + labels[:turn % len(labels)]:
             number, repeat = plan[label]
             if turn < repeat:
-                samples[label].append(_sample(call, number))
+                samples[label].append(_sample(calls[label], number))
     return samples
 
 

@@ -254,13 +254,19 @@ def _kill(copies: dict[str, str], written: set[str]) -> None:
 
 # -- coalescing --------------------------------------------------------------------------------
 
-def _coalesce_block(block: list, occurrences: collections.Counter) -> None:
+def _nested_blocks(block: list):
+    """The statement lists (bodies, else branches) of the compound statements of ``block``."""
     for item in block:
         if not isinstance(item, str):
             for field in _BLOCKS:
                 inner = getattr(item, field, None)
                 if isinstance(inner, list):
-                    _coalesce_block(inner, occurrences)
+                    yield inner
+
+
+def _coalesce_block(block: list, occurrences: collections.Counter) -> None:
+    for inner in _nested_blocks(block):
+        _coalesce_block(inner, occurrences)
     _coalesce_branch_copies(block, occurrences)
     position = 0
     while position < len(block):
@@ -490,12 +496,8 @@ def _substitute_block(block: list, occurrences: collections.Counter) -> None:
     """Write each arithmetic temporary of ``block`` that is assigned once and read once, by
     a later simple statement of the same block under the same ``# line`` comment, into that
     statement."""
-    for item in block:
-        if not isinstance(item, str):
-            for field in _BLOCKS:
-                inner = getattr(item, field, None)
-                if isinstance(inner, list):
-                    _substitute_block(inner, occurrences)
+    for inner in _nested_blocks(block):
+        _substitute_block(inner, occurrences)
     position = 0
     while position < len(block):
         item = block[position]

@@ -54,16 +54,20 @@ def sum_products_after(loop, helpers: dict[str, object], helper: Callable,
             matches[position] = matched
             heading_at[position] = heading
     per_adjoint = collections.Counter(adjoint for adjoint, _, _ in matches.values())
+    # An adjoint is summed after the loop only if every occurrence of it in the loop is
+    # such an accumulation and the loop leaves every matrix alone: all of them, or none.
+    refused = {adjoint for adjoint, call, (_, _, matrix_at, _) in matches.values()
+               if not isinstance(call.args[matrix_at], gast.Name)
+               or call.args[matrix_at].id in written
+               or occurrences[adjoint] != 2 * per_adjoint[adjoint]}
     before, after = [], []
     summed_alone = set()
     terms_of = {}                          # (adjoint, summing helper, matrix) -> its list
     for position, (adjoint, call, (helper_name, function, matrix_at, vector_at)) in \
             matches.items():
-        matrix = call.args[matrix_at]
-        # Every occurrence of the adjoint in the loop is in such an accumulation.
-        if not isinstance(matrix, gast.Name) or matrix.id in written or \
-                occurrences[adjoint] != 2 * per_adjoint[adjoint]:
+        if adjoint in refused:
             continue
+        matrix = call.args[matrix_at]
         key = (adjoint, helper_name, matrix.id)
         if key not in terms_of:
             terms_of[key] = fresh(f"{adjoint}_terms")

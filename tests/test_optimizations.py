@@ -302,3 +302,16 @@ def test_summed_products_keep_the_dtype_of_one_by_one_sums():
     terms = [(np.ones(4, np.float32), np.ones(4, np.float32))]
     assert runtime.summed_matmul_adjoint_lhs(terms, W32).dtype == \
         (runtime.zero_cotangent(W32) + np.outer(*terms[0])).dtype
+
+
+def both_sides(W, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t] @ W)
+    return np.sum(h * h)
+
+
+def test_matrix_used_on_both_sides_in_a_loop():
+    source = chainrule.grad(both_sides).source_for(W4, XS, H4)
+    assert "summed_matmul_adjoint_lhs" in source and "summed_matmul_adjoint_rhs" in source
+    assert "W_bar = W_bar + summed_matmul_adjoint" in source, source   # the second adds
+    chainrule.check_grad(both_sides, W4, XS, H4)

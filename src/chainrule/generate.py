@@ -307,9 +307,11 @@ class GradientBuilder:
                                                     op=gast.Add(), right=const(1))))
             for variable, stack in (plan.saved_at_start.items() if plan else ()):
                 body.append(_push(stack, variable))
+            body_start = len(body)          # after the test's statements and their break
             self.primal_block(loop.body, body)
             for variable, stack in (plan.saved_at_end.items() if plan else ()):
-                body.insert(_after_last_assignment(body, variable), _push(stack, variable))
+                body.insert(_after_last_assignment(body, variable, body_start),
+                            _push(stack, variable))
             tests = [name(f) for f in loop.chainrule_exit_flags]
             if loop.chainrule_exit_test is not None:
                 tests.append(loop.chainrule_exit_test)
@@ -371,12 +373,12 @@ def _signature(node: gast.FunctionDef) -> str:
     return ", ".join(parts)
 
 
-def _after_last_assignment(body: list, variable: str) -> int:
+def _after_last_assignment(body: list, variable: str, start: int) -> int:
     """Where to push ``variable``'s value of this iteration: right after the top-level
-    statement that assigns it, if nothing later in the body assigns it again (then the
-    value it is read for after the push need not stay in its name until the end of the
-    body); else at the end."""
-    for position in range(len(body) - 1, -1, -1):
+    statement (from ``start`` on: every turn that gets there completes) that assigns it, if
+    nothing later in the body assigns it again (then the value it is read for after the
+    push need not stay in its name until the end of the body); else at the end."""
+    for position in range(len(body) - 1, start - 1, -1):
         item = body[position]
         if isinstance(item, gast.Assign) and len(item.targets) == 1 and \
                 isinstance(item.targets[0], gast.Name) and item.targets[0].id == variable:

@@ -326,3 +326,24 @@ def test_value_read_only_by_a_nested_check_line():
     gradient = chainrule.grad(augassign_after_tuple_unpacking_in_loop)(0.5, a)
     expected = sum(e + math.tanh(0.5) + 0.5 * (1 - math.tanh(0.5) ** 2) for e in a)
     assert gradient == pytest.approx(expected, rel=1e-14)
+
+
+# -- an in-place update of the array a for loop iterates ------------------------------------------
+
+def updates_the_iterated_array(x, a):
+    a = a.copy()
+    for e in a:
+        x = x * 0.5 + e
+        a += np.tanh(a)
+    return x
+
+
+def test_in_place_update_of_the_iterated_array_is_refused():
+    # Python's loop reads the updated elements; the normal form made a new array, so the loop
+    # read the old ones and value_and_grad's value came out wrong. Now refused, by name.
+    with pytest.raises(chainrule.TransformError) as caught:
+        chainrule.grad(updates_the_iterated_array)(0.5, np.array([1.0, 2.0, 3.0]))
+    message = str(caught.value)
+    assert "in-place update of 'a'" in message
+    assert "the sequence the loop at line" in message and "iterates" in message
+    assert "iterate over a.copy()" in message

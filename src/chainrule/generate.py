@@ -248,13 +248,20 @@ class GradientBuilder:
             kind = kinds.atom(updated)
             if shared and kind != SCALAR:
                 user = op.statement.user_statement
+                target = user.target.id
+                # Entries are other names, or a description (the sequence a loop iterates).
+                names_ = [n for n in shared if n.isidentifier()]
+                what = ", ".join([repr(n) for n in names_] +
+                                 [n for n in shared if not n.isidentifier()])
+                copy = f"{target} = {names_[0]}.copy()" if names_ else \
+                    f"iterate over {target}.copy()"
                 problem = TransformError(
                     f"cannot differentiate {self.parsed.name}: in-place update of "
-                    f"'{user.target.id}', which names the same array as "
-                    f"{', '.join(repr(n) for n in shared)}", construct="in-place update of a "
-                    "shared array", origin=self.parsed.origin(user),
-                    hint=f"write {user.target.id} = {user.target.id} <op> ... to make a new "
-                         f"array, or copy first ({user.target.id} = {shared[0]}.copy())")
+                    f"'{target}', which names the same array as {what}",
+                    construct="in-place update of a shared array",
+                    origin=self.parsed.origin(user),
+                    hint=f"write {target} = {target} <op> ... to make a new array, or copy "
+                         f"first ({copy})")
                 if kind == CONTAINER:
                     raise problem
                 # A NumPy scalar is immutable, an array is not: which one is only known

@@ -90,6 +90,9 @@ class Normalizer:
         # SSA name -> the user names whose current value is the same object (plain copies
         # `a = b` share the object; an in-place `a += ...` on an array would change both).
         self.shared: dict[str, set[str]] = {}
+        # User names holding, when an enclosing for loop started, the sequence it iterates:
+        # `a += ...` on them would change what the loop goes on to read.
+        self.iterated: dict[str, str] = {}
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -661,6 +664,7 @@ class Normalizer:
         node = gast.copy_location(make(gast.For, target=original.target, iter=original.iter,
                                        body=original.body, orelse=[]), original)  # rewritable
         iterable, sources = self.loop_iterable(node)
+        at_entry = dict(self.current)
         headers = self.loop_headers(node, at)
         before = dict(self.current)
         targets = node.target.elts if len(sources) > 1 else [node.target]
@@ -677,7 +681,18 @@ class Normalizer:
             self.namer.reserve(version)
             loop_targets.append(name(version, store=True))
             elements.append((version, source))
-        body, after_body = self.nested(unpacking + node.body, before)
+        iterated = dict(self.iterated)
+        for source in sources:
+            if source is not None and isinstance(source[0], gast.Name):
+                origin = self.parsed.origin(original)
+                for user, version in at_entry.items():
+                    if version == source[0].id and user in self.local_names:
+                        self.iterated[user] = (f"the sequence the loop at line "
+                                               f"{origin.lineno if origin else '?'} iterates")
+        try:
+            body, after_body = self.nested(unpacking + node.body, before)
+        finally:
+            self.iterated = iterated
         self.user_statement = at
         loop = make(gast.For, target=loop_targets[0] if len(loop_targets) == 1 else make(
             gast.Tuple, elts=loop_targets, ctx=gast.Store()), iter=iterable, body=[],
@@ -831,6 +846,8 @@ class Normalizer:
         elif isinstance(node, gast.AugAssign):
             current = self.read(node.target.id, node.target)
             others = self.shared.get(current.id, set()) - {node.target.id}
+            if node.target.id in self.iterated:
+                others = others | {self.iterated[node.target.id]}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
             if others:

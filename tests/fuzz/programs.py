@@ -141,7 +141,7 @@ class Ctx:
     loop: bool = False                  # inside a loop body
     depth: int = 0                      # compound-statement nesting
     top: bool = True                    # straight-line top level of the function
-    frozen: frozenset = frozenset()     # lists being iterated (no append)
+    frozen: frozenset = frozenset()     # lists and arrays being iterated (no append, no op=)
     leaves: tuple = ()                  # extra scalar leaves, e.g. "l1[j]" in range(len(l1))
     in_helper: bool = False
 
@@ -494,7 +494,11 @@ class Builder:
         if ctx.of(ARRAY):
             options.append("array_reassign")
         if owned:
-            options += ["elem_store", "elem_store", "elem_augstore", "array_augassign"]
+            options += ["elem_store", "elem_store", "elem_augstore"]
+        if [v for v in owned if v.name not in ctx.frozen]:
+            # (a += ... on the array a loop iterates is refused: the loop would read the
+            # updated elements)
+            options.append("array_augassign")
         options += ["new_list", "new_list"]
         if ctx.helpers:
             options += ["call", "call"]
@@ -653,7 +657,7 @@ class Builder:
         return [f"{v.name}[{self.index(ctx)}] {op} {text}"]
 
     def s_array_augassign(self, ctx):
-        v = self.pick([v for v in ctx.of(ARRAY) if v.owned])
+        v = self.pick([v for v in ctx.of(ARRAY) if v.owned and v.name not in ctx.frozen])
         self.mark("array_augassign")
         op = self.pick(["+=", "-=", "*="])
         text = self.array(ctx, self.number(0, 1))
@@ -734,19 +738,25 @@ class Builder:
         elif variant == "array":
             self.mark("for_array")
             e = self.fresh("e")
-            header = f"for {e} in {self.pick([v.name for v in ctx.of(ARRAY)])}:"
+            iterated = self.pick([v.name for v in ctx.of(ARRAY)])
+            header = f"for {e} in {iterated}:"
             body.env[e] = Var(e, SCALAR)
+            body.frozen = body.frozen | {iterated}
         elif variant == "enumerate":
             self.mark("for_enumerate")
             j, e = self.fresh("j"), self.fresh("e")
-            header = f"for {j}, {e} in enumerate({self.pick([v.name for v in ctx.of(ARRAY)])}):"
+            iterated = self.pick([v.name for v in ctx.of(ARRAY)])
+            header = f"for {j}, {e} in enumerate({iterated}):"
+            body.frozen = body.frozen | {iterated}
             body.env[j] = Var(j, INT, bound=3)
             body.env[e] = Var(e, SCALAR)
         elif variant == "zip":
             self.mark("for_zip")
             e1, e2 = self.fresh("e"), self.fresh("e")
             arrays = [v.name for v in ctx.of(ARRAY)]
-            header = f"for {e1}, {e2} in zip({self.pick(arrays)}, {self.pick(arrays)}):"
+            first, second = self.pick(arrays), self.pick(arrays)
+            header = f"for {e1}, {e2} in zip({first}, {second}):"
+            body.frozen = body.frozen | {first, second}
             body.env[e1] = Var(e1, SCALAR)
             body.env[e2] = Var(e2, SCALAR)
         elif variant == "list":

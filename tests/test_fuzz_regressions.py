@@ -347,3 +347,17 @@ def test_in_place_update_of_the_iterated_array_is_refused():
     assert "in-place update of 'a'" in message
     assert "the sequence the loop at line" in message and "iterates" in message
     assert "iterate over a.copy()" in message
+
+
+def updates_the_iterated_array_unread(x, a):
+    a = a.copy()
+    for e in a:                 # e is never read: the update cannot change a value
+        a += np.tanh(a)
+    return x * np.sum(a)
+
+
+def test_in_place_update_of_an_iterated_array_whose_elements_are_unread():
+    a = np.array([1.0, 2.0, 3.0])
+    value, gradient = chainrule.value_and_grad(updates_the_iterated_array_unread)(0.5, a)
+    assert value == updates_the_iterated_array_unread(0.5, a)
+    assert gradient == pytest.approx(2.0 * value, rel=1e-15)

@@ -682,8 +682,11 @@ class Normalizer:
             loop_targets.append(name(version, store=True))
             elements.append((version, source))
         iterated = dict(self.iterated)
-        for source in sources:
-            if source is not None and isinstance(source[0], gast.Name):
+        read_in_body = name_ids(original.body, gast.Load)
+        for target, source in zip(targets, sources):
+            # An element the body never reads cannot see the update (nor can an index).
+            if source is not None and isinstance(source[0], gast.Name) and \
+                    name_ids(target, gast.Store) & read_in_body:
                 origin = self.parsed.origin(original)
                 for user, version in at_entry.items():
                     if version == source[0].id and user in self.local_names:

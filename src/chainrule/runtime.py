@@ -124,26 +124,26 @@ def summed_matmul_adjoint_lhs(terms: list, x):
     """The sum of ``matmul_adjoint_lhs(g, x, y)`` over the pairs ``(g, y)`` in ``terms`` (one
     per loop iteration). A matrix ``x`` times vectors is the common case (a recurrent step
     ``W @ h``): the outer products add up to one matrix product, ``G^T Y``."""
-    stacked = _stacked_vectors(terms, x)
-    if stacked is not None:
-        gs, ys = stacked
-        return _as_sum_from_zero(gs.T @ ys, x)
-    total = zero_cotangent(x)
-    for g, y in terms:
-        total = total + matmul_adjoint_lhs(g, x, y)
-    return total
+    return _summed(terms, x, lambda gs, ys: gs.T @ ys,
+                   lambda g, y: matmul_adjoint_lhs(g, x, y))
 
 
 def summed_matmul_adjoint_rhs(terms: list, y):
     """The sum of ``matmul_adjoint_rhs(g, x, y)`` over the pairs ``(g, x)`` in ``terms``: for
     vectors times a matrix ``y`` (``h @ W``), ``X^T G``."""
-    stacked = _stacked_vectors(terms, y)
+    return _summed(terms, y, lambda gs, xs: xs.T @ gs,
+                   lambda g, x: matmul_adjoint_rhs(g, x, y))
+
+
+def _summed(terms: list, matrix, stacked_product, one_term):
+    """``stacked_product`` of the terms stacked as matrices when they are all vectors, else
+    the terms' ``one_term`` adjoints added one by one to a zero cotangent of ``matrix``."""
+    stacked = _stacked_vectors(terms, matrix)
     if stacked is not None:
-        gs, xs = stacked
-        return _as_sum_from_zero(xs.T @ gs, y)
-    total = zero_cotangent(y)
-    for g, x in terms:
-        total = total + matmul_adjoint_rhs(g, x, y)
+        return _as_sum_from_zero(stacked_product(*stacked), matrix)
+    total = zero_cotangent(matrix)
+    for g, other in terms:
+        total = total + one_term(g, other)
     return total
 
 

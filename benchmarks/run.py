@@ -187,8 +187,8 @@ def bench_workload(workload, size: str, peers: list, quick: bool) -> dict:
     args = workload.sizes[size]()
     gradient = chainrule.grad(workload.primal, wrt=workload.wrt)
     reference = _as_tuple(gradient(*args))
-    kinds = next(iter(gradient._specialized))
-    generated = gradient._specialized[kinds]
+    table, key = gradient._code_slot(args)
+    generated = table[key]
 
     calls = {"primal (NumPy/Python)": lambda: workload.primal(*args),
              "chainrule": lambda: gradient(*args),
@@ -344,12 +344,12 @@ def wrapper_overhead_seconds(function, wrt, args, repeat: int, number: int) -> f
     function is swapped for a stub returning its result, so only the wrapper is timed."""
     gradient = chainrule.grad(function, wrt=wrt)
     gradient(*args)
-    kinds = next(iter(gradient._specialized))
-    result = gradient._specialized[kinds](*args)
+    table, key = gradient._code_slot(args)
+    result = table[key](*args)
 
     def stub(*_):
         return result
-    gradient._specialized[kinds] = stub
+    table[key] = stub
     return paired_difference_seconds(lambda: gradient(*args), lambda: stub(*args), repeat,
                                      number)
 
@@ -363,7 +363,8 @@ def bench_transform(repeat: int) -> dict:
 def bench_overhead(repeat: int, number: int) -> dict:
     gradient = chainrule.grad(polynomial)
     gradient(3.0)
-    generated = gradient._specialized[("scalar",)]
+    table, key = gradient._code_slot((3.0,))
+    generated = table[key]
     wrapped = median_seconds(lambda: gradient(3.0), repeat, number)
     direct = median_seconds(lambda: generated(3.0), repeat, number)
     overhead = paired_difference_seconds(lambda: gradient(3.0), lambda: generated(3.0),

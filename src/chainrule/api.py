@@ -23,6 +23,7 @@ from .targets import Target, resolve_target
 from .generate import build_gradient
 from .staleness import still_valid
 from .kinds import CONTAINER, NUMERIC, SCALAR, kind_of_value
+from .shapes import shape_class
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -93,6 +94,12 @@ _FLOAT64 = np.dtype(np.float64)
 _KIND_OF_TYPE = {float: SCALAR, int: SCALAR, bool: SCALAR, list: CONTAINER, tuple: CONTAINER}
 _KINDS_OF_TYPES: dict[tuple, tuple] = {}      # argument types -> kinds, for the cached call
 _NUMBER_TYPES = (float, int, bool)
+_BY_SHAPES = object()       # marks kinds whose code is specialized per shape class
+_MAX_SHAPES = 256           # exact shape combinations remembered per gradient function
+
+
+def _exact_shapes(arguments: tuple) -> tuple:
+    return tuple([getattr(argument, "shape", None) for argument in arguments])
 
 
 def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
@@ -148,7 +155,8 @@ class GradientFunction:
         free = self._parameters[len(target.leading):]     # what the caller still passes
         self.wrt, self._single = _resolve_wrt(function, wrt, free)
         self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
-        self._specialized: dict[tuple, Callable] = {}
+        self._specialized: dict[tuple, Callable] = {}      # kinds -> code (or _BY_SHAPES)
+        self._by_shapes: dict[tuple, Callable] = {}        # (kinds, shapes) -> code
         self._dependencies: dict[tuple, list] = {}
         self._last_source: str | None = None
         self._bound_arguments = bool(target.leading or target.keywords)
@@ -157,27 +165,50 @@ class GradientFunction:
 
     # -- specialization ---------------------------------------------------------------------
 
-    def _specialize(self, kinds: tuple[str, ...]) -> Callable:
+    def _specialize(self, kinds: tuple[str, ...], arguments: tuple | None = None) -> Callable:
+        """The generated function for these argument kinds, and for the shape class of
+        ``arguments`` when given (code that relies on shapes is registered per exact shapes;
+        see ``shapes.py``)."""
         function = self._target.function
+        shapes = shape_class(arguments) if arguments is not None else None
 
         def make():
             normal = _normal_form(function)
-            kinds_by_name = dict(zip(parameter_names(normal.parsed.node), kinds))
-            generated = build_gradient(normal, list(self.wrt), kinds_by_name, self.mode,
-                                       function)
+            names = parameter_names(normal.parsed.node)
+            generated = build_gradient(normal, list(self.wrt), dict(zip(names, kinds)),
+                                       self.mode, function,
+                                       None if shapes is None else dict(zip(names, shapes)))
             return compile_generated(generated, function.__code__.co_freevars)
 
         key = ("gradient", function.__code__, id(function.__globals__), self.wrt, self.mode,
                kinds)
-        compiled = cache.lookup(key, make)
+        compiled = cache.lookup_for_shapes(key, shapes, make)
         if not still_valid(compiled.generated.dependencies):
             cache.forget(key)                    # a function it calls was redefined
-            compiled = cache.lookup(key, make)
+            compiled = cache.lookup_for_shapes(key, shapes, make)
         bound = bind(compiled, function)[compiled.generated.name]
-        self._specialized[kinds] = bound
-        self._dependencies[kinds] = compiled.generated.dependencies
+        if compiled.generated.uses_shapes:
+            if len(self._by_shapes) >= _MAX_SHAPES:
+                for stale in self._by_shapes:    # many sizes: start over rather than grow
+                    self._dependencies.pop(stale, None)
+                self._by_shapes.clear()
+            self._specialized[kinds] = _BY_SHAPES
+            specialization = (kinds, _exact_shapes(arguments))
+            self._by_shapes[specialization] = bound
+            self._dependencies[specialization] = compiled.generated.dependencies
+        else:
+            self._specialized[kinds] = bound
+            self._dependencies[kinds] = compiled.generated.dependencies
         self._last_source = "\n".join([compiled.generated.source] + compiled.generated.called)
         return bound
+
+    def _code_slot(self, arguments: tuple) -> tuple[dict, tuple]:
+        """Where the generated function for these (already called with) arguments is kept:
+        ``table[key]``. For the benchmarks, which time or replace it."""
+        kinds = tuple(map(kind_of_value, arguments))
+        if self._specialized.get(kinds) is _BY_SHAPES:
+            return self._by_shapes, (kinds, _exact_shapes(arguments))
+        return self._specialized, kinds
 
     def _all_arguments(self, args: tuple, kwargs: dict) -> tuple:
         if self._bound_arguments:
@@ -211,9 +242,13 @@ class GradientFunction:
             kinds = _KINDS_OF_TYPES[types_] = tuple([_KIND_OF_TYPE.get(t, NUMERIC)
                                                      for t in types_])
         generated = self._specialized.get(kinds)
-        if generated is None or (self._dependencies[kinds] and
-                                 not still_valid(self._dependencies[kinds])):
-            generated = self._specialize(kinds)
+        specialization = kinds
+        if generated is _BY_SHAPES:              # code made for the arguments' shape class
+            specialization = (kinds, _exact_shapes(arguments))
+            generated = self._by_shapes.get(specialization)
+        if generated is None or (self._dependencies[specialization] and
+                                 not still_valid(self._dependencies[specialization])):
+            generated = self._specialize(kinds, arguments)
         result = generated(*arguments)
         if self.mode == "grad":
             value, gradients = None, result
@@ -238,8 +273,8 @@ class GradientFunction:
 
     def source_for(self, *args, **kwargs) -> str:
         """The generated source specialized for these example arguments."""
-        kinds = tuple(map(kind_of_value, self._all_arguments(args, kwargs)))
-        self._specialize(kinds)
+        arguments = self._all_arguments(args, kwargs)
+        self._specialize(tuple(map(kind_of_value, arguments)), arguments)
         return self._last_source
 
     def __repr__(self) -> str:

@@ -1,7 +1,8 @@
 """The transform cache.
 
 Parsing and normalizing happen once per function code object; generating and compiling once
-per (code, wrt, mode, argument kinds). Keying by the code object means a redefined function
+per (code, wrt, mode, argument kinds), and once per shape class of the arguments for code that
+relies on shapes (:func:`lookup_for_shapes`). Keying by the code object means a redefined function
 (same name, new code) never gets the old gradient, while closures made by the same ``def``
 share one transform. A lock makes concurrent first calls produce a single transform. The
 cache is bounded (``MAX_ENTRIES``; the oldest transforms go first), so a program that keeps
@@ -48,10 +49,33 @@ def lookup(key, make: Callable[[], Any]) -> Any:
         return value
 
 
+def lookup_for_shapes(key, shapes, make: Callable[[], Any]) -> Any:
+    """The transform for ``key`` made for the shape class ``shapes`` (see ``shapes.py``). A
+    transform that turned out not to rely on shapes (``generated.uses_shapes`` false) serves
+    every class: it is stored under ``key`` alone, so other classes find it."""
+    value = _entries.get(key)
+    if value is not None:
+        _stats["hits"] += 1
+        return value
+    with _lock:
+        value = _entries.get(key)
+        if value is not None:
+            _stats["hits"] += 1
+            return value
+        value = lookup((key, shapes), make)
+        if not value.generated.uses_shapes:
+            _entries.pop((key, shapes), None)
+            _entries[key] = value
+        return value
+
+
 def forget(key) -> None:
-    """Drop one transform (it went stale: a function it calls was redefined)."""
+    """Drop one transform (it went stale: a function it calls was redefined), for every shape
+    class."""
     with _lock:
         _entries.pop(key, None)
+        for stale in [k for k in _entries if type(k) is tuple and len(k) == 2 and k[0] == key]:
+            del _entries[stale]
 
 
 def cache_info() -> CacheInfo:

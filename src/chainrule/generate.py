@@ -23,6 +23,7 @@ from .normalize import NormalFunction
 from .operations import REFUSED, classify, local_name, simple_statements
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
+from .shapes import Shapes
 from .staleness import CellNamespace, PythonNumber
 from .simplify import names_in, simplify
 from .syntax import assign, const, make, name, name_ids, render, to_source, walk
@@ -38,11 +39,14 @@ class Generated:
     # (namespace, name, object) for each user function the code calls: if a name comes to
     # mean another function, the generated code is stale.
     dependencies: list[tuple] = field(default_factory=list)
+    # Whether the code holds only for the shape class it was built for (see shapes.py).
+    uses_shapes: bool = False
 
 
 class GradientBuilder:
     def __init__(self, function: NormalFunction, wrt: list[str], kinds: dict[str, str],
-                 mode: str, live: types.FunctionType | None = None):
+                 mode: str, live: types.FunctionType | None = None,
+                 shapes: dict[str, tuple | None] | None = None):
         self.function = function
         # The normal form is shared by every function with the same code; names are
         # resolved in the globals and closure of the function at hand.
@@ -52,6 +56,8 @@ class GradientBuilder:
         self.mode = mode                             # "grad" or "value_and_grad"
         self.locals = _all_local_names(function)
         self.argument_kinds = kinds
+        self.argument_shapes = shapes           # a shape class (see shapes.py), or None
+        self.uses_shapes = False                # whether the code relies on that class
         self.helpers: dict[str, object] = {}
         self.call_sites: dict[int, tuple[str, str]] = {}   # statement -> (forward, tape)
         self.saves: dict[int, tuple] = {}       # store statement -> (old-value name, index)
@@ -139,12 +145,18 @@ class GradientBuilder:
         operations = classify(function, self.locals, self.parsed)
         flat = [op for ops in operations.values() for op in ops]
         kinds = Kinds(self.parsed, self.locals, self.argument_kinds, self.depend_on_number)
+        counters = set()
         for statement in simple_statements(function.body):
             for version, source in getattr(statement, "chainrule_elements", ()):
                 if source is None:
                     kinds.of[version] = SCALAR          # a range value or enumerate's index
+                    counters.add(version)
         kinds.infer(flat)
         self.kinds = kinds
+        shapes = None
+        if self.argument_shapes is not None:
+            shapes = Shapes(kinds, self.argument_shapes, counters)
+            shapes.infer(flat)
         result = local_name(function.result, self.locals)
         activity = analyse(flat, self.wrt, result)
         self.check(flat, activity, kinds)
@@ -154,7 +166,7 @@ class GradientBuilder:
         generated_name = self.namer.fresh(f"{base}_{suffix}")
         self.pair_names = (generated_name, self.namer.fresh(f"{base}_backward"))
         seed = self.namer.fresh("out_bar")
-        reverse = ReverseSweep(self, operations, activity, kinds)
+        reverse = ReverseSweep(self, operations, activity, kinds, shapes)
         reverse_lines: list = []
         if result and activity.active(result):
             reverse.adjoints[result] = seed
@@ -202,7 +214,7 @@ class GradientBuilder:
         source = _function_source(f"def {generated_name}({', '.join(function.params)}):",
                                   primal_lines + reverse_lines + [closing])
         return Generated(generated_name, source, self.helpers, [generated_name],
-                         self.called_sources, self.dependencies)
+                         self.called_sources, self.dependencies, self.uses_shapes)
 
     def is_itself(self, callee, wrt: tuple[str, ...], kinds: dict[str, str]) -> bool:
         """A recursive call of the function being transformed into a forward/backward pair
@@ -237,7 +249,8 @@ class GradientBuilder:
         backward = _function_source(f"def {backward_name}({record}, {seed}):",
                                     unpack + reverse_lines + [f"return {grads_text}"])
         return Generated(forward_name, forward + "\n" + backward, self.helpers,
-                         [forward_name, backward_name], self.called_sources, self.dependencies)
+                         [forward_name, backward_name], self.called_sources, self.dependencies,
+                         self.uses_shapes)
 
     def check(self, operations, activity, kinds) -> None:
         for op in operations:
@@ -417,5 +430,6 @@ def _all_local_names(function: NormalFunction) -> set[str]:
 
 
 def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, str],
-                   mode: str, live: types.FunctionType | None = None) -> Generated:
-    return GradientBuilder(function, wrt, kinds, mode, live).build()
+                   mode: str, live: types.FunctionType | None = None,
+                   shapes: dict[str, tuple | None] | None = None) -> Generated:
+    return GradientBuilder(function, wrt, kinds, mode, live, shapes).build()

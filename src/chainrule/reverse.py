@@ -21,21 +21,21 @@ from __future__ import annotations
 import collections
 import contextlib
 import inspect
+import operator
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import runtime
 from .activity import Activity
 from .batching import sum_products_after
-from .inline import inline
-from .kinds import NUMERIC, SCALAR, Kinds
 from .calls import vjp_of
-import operator
-
-from .kinds import CONTAINER, UNKNOWN, kind_of_value
+from .inline import inline
+from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
 from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
+from .shapes import Shapes
 from .syntax import assign, clone, const, make, name, names
 
 
@@ -51,13 +51,15 @@ class LoopPlan:
 
 
 class ReverseSweep:
-    def __init__(self, builder, operations: dict, activity: Activity, kinds: Kinds):
+    def __init__(self, builder, operations: dict, activity: Activity, kinds: Kinds,
+                 shapes: Shapes | None = None):
         self.builder = builder                 # naming, helpers, comments
         self.namer = builder.namer
         self.locals = builder.locals
         self.operations = operations
         self.activity = activity
         self.kinds = kinds
+        self.shapes = shapes                   # known array shapes, if specialized on them
         self.adjoints: dict[str, str | None] = {}
         self.materialized: set[str] = set()     # variables whose adjoint lives across turns
         self.mutable: set[str] = set()          # adjoint names reassigned in later turns
@@ -461,12 +463,19 @@ class ReverseSweep:
 
         def elide(parameter: str) -> bool:
             others = [atom for other, atom in op.arguments.items() if other != parameter]
-            return all(self.kinds.atom(atom) == SCALAR or (
-                isinstance(atom, gast.Constant) and not isinstance(atom.value, (int, float)))
-                for atom in others)
+            if all(self.kinds.atom(atom) == SCALAR or (
+                    isinstance(atom, gast.Constant) and not isinstance(atom.value, (int, float)))
+                    for atom in others):
+                return True
+            if self.shapes is not None and self.shapes.result_shaped(op, parameter):
+                self.builder.uses_shapes = True     # holds for this shape class only
+                return True
+            return False
 
         inlined = inline(op.rule, op.arguments, adjoint, name(op.target), wanted,
                          self.namer.fresh, self.builder.helper, elide)
+        if self.shapes is not None and op.callee in (operator.matmul, np.matmul):
+            self.vector_cotangent_of_product(op, adjoint, inlined)
         self.name_cotangents_after_variables(op, inlined)
         for statement in inlined.statements:
             self.emit(statement)
@@ -474,6 +483,27 @@ class ReverseSweep:
             if parameter in inlined.cotangents:
                 self.contribute(local_name(op.arguments[parameter], self.locals),
                                 inlined.cotangents[parameter])
+
+    def vector_cotangent_of_product(self, op: Operation, adjoint: str, inlined) -> None:
+        """With the shapes known, the vector's cotangent in a matrix-vector product is one
+        product (``g @ W`` for ``W @ v``, ``W @ g`` for ``v @ W``), without the general
+        helper's dispatch on dimensions (it runs once per step of a recurrent loop)."""
+        (vector_first, first), (vector_second, second) = op.arguments.items()
+        ranks = self.shapes.rank(first), self.shapes.rank(second)
+        if ranks == (2, 1):
+            vector, product = vector_second, make(gast.BinOp, left=name(adjoint),
+                                                  op=gast.MatMult(), right=clone(first))
+        elif ranks == (1, 2):
+            vector, product = vector_first, make(gast.BinOp, left=clone(second),
+                                                 op=gast.MatMult(), right=name(adjoint))
+        else:
+            return
+        general = inlined.cotangents.get(vector)
+        if isinstance(general, gast.Call) and isinstance(general.func, gast.Name) and \
+                self.builder.helpers.get(general.func.id) in (runtime.matmul_adjoint_lhs,
+                                                               runtime.matmul_adjoint_rhs):
+            inlined.cotangents[vector] = product
+            self.builder.uses_shapes = True
 
     def name_cotangents_after_variables(self, op: Operation, inlined) -> None:
         """A rule local that is returned as the first cotangent of a variable takes the

@@ -1,0 +1,170 @@
+"""Specializing on the arguments' shape class (``chainrule.shapes``).
+
+Code made for one shape class drops ``unbroadcast`` where an operand already has the result's
+shape. Every test checks gradients against finite differences: a shape inferred wrongly would
+leave a cotangent unsummed, with the wrong shape or values.
+"""
+
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule import cache
+from chainrule.shapes import UNKNOWN, broadcast, matmul, shape_class
+
+
+# -- the shape class of the arguments -------------------------------------------------------
+
+def test_equal_dimensions_share_a_symbol_and_0_1_stay_literal():
+    arguments = (np.ones((64, 64)), np.ones((64, 32)), np.ones((50, 32)), np.ones(64))
+    assert shape_class(arguments) == (("d0", "d0"), ("d0", "d1"), ("d2", "d1"), ("d0",))
+    assert shape_class((np.ones((1, 3)), np.ones((0, 3)))) == ((1, "d0"), (0, "d0"))
+
+
+def test_numbers_containers_and_numpy_scalars():
+    assert shape_class((1.0, [np.ones(3)], np.float64(2.0), np.array(3.0))) == \
+        (None, None, (), ())
+
+
+def test_other_sizes_with_the_same_equalities_are_the_same_class():
+    assert shape_class((np.ones((5, 3)), np.ones(3))) == shape_class((np.ones((9, 4)),
+                                                                      np.ones(4)))
+    assert shape_class((np.ones((5, 3)), np.ones(3))) != shape_class((np.ones((3, 3)),
+                                                                      np.ones(3)))
+
+
+def test_broadcast_follows_numpy():
+    assert broadcast([("a", "b"), ("b",)]) == ("a", "b")
+    assert broadcast([("a", 1), (1, "b")]) == ("a", "b")
+    assert broadcast([(), ("a",)]) == ("a",)
+    assert broadcast([("a",), ("b",)]) == UNKNOWN          # NumPy refuses: not promised
+    assert broadcast([("a",), UNKNOWN]) == UNKNOWN
+
+
+def test_matmul_shapes():
+    assert matmul(("a", "b"), ("b",)) == ("a",)
+    assert matmul(("b",), ("b", "c")) == ("c",)
+    assert matmul(("a", "b"), ("b", "c")) == ("a", "c")
+    assert matmul(("a",), ("a",)) == ()
+    assert matmul(("a", "b"), ("c",)) == UNKNOWN
+    assert matmul(("n", "a", "b"), ("b", "c")) == UNKNOWN  # stacks: left to NumPy
+
+
+# -- what the generated code does with it -----------------------------------------------------
+
+def recurrent(Wh, Wx, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def _recurrent_arguments(steps, hidden=4, inputs=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((hidden, hidden)) * 0.4, rng.standard_normal((hidden, inputs)),
+            rng.standard_normal((steps, inputs)), rng.standard_normal(hidden))
+
+
+def test_recurrent_step_needs_no_unbroadcast_nor_stored_products():
+    arguments = _recurrent_arguments(5)
+    source = chainrule.source(recurrent, *arguments, wrt=(0, 1, 3))
+    assert "unbroadcast" not in source
+    assert "t3_stack" not in source and "t5_stack" not in source   # kept only for a shape
+    chainrule.check_grad(recurrent, *arguments, wrt=(0, 1, 2, 3))
+
+
+def test_source_without_arguments_keeps_every_unbroadcast():
+    # Without arguments there is no shape class: the general code is shown.
+    assert "unbroadcast(" in chainrule.grad(recurrent, wrt=(0, 1)).source
+
+
+def test_another_sequence_length_reuses_the_transform():
+    gradient = chainrule.grad(recurrent, wrt=(0, 1))
+    gradient(*_recurrent_arguments(5))
+    made = cache.cache_info().misses
+    for steps in (2, 7, 11):
+        arguments = _recurrent_arguments(steps, seed=steps)
+        chainrule.check_grad(recurrent, *arguments, wrt=(0, 1))
+        gradient(*arguments)
+    assert cache.cache_info().misses == made
+
+
+def add_and_reduce(a, b):
+    return np.sum(np.tanh(a + b) * a)
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [
+    ((3,), (3,)), ((3,), (1,)), ((2, 3), (3,)), ((2, 3), (2, 1)), ((3,), ()), ((1, 3), (2, 1)),
+])
+def test_one_gradient_function_through_broadcasting_shape_classes(shape_a, shape_b):
+    # One gradient function, called in turn with shapes that broadcast and shapes that do
+    # not: each class gets its own code, and each gradient has its argument's shape.
+    gradient = _SHARED_GRADIENT
+    rng = np.random.default_rng(len(shape_a) + 3 * len(shape_b))
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    da, db = gradient(a, b)
+    assert np.shape(da) == shape_a and np.shape(db) == shape_b
+    chainrule.check_grad(add_and_reduce, a, b, wrt=(0, 1))
+    chainrule.check_grad(gradient, a, b, wrt=(0, 1))
+
+
+_SHARED_GRADIENT = chainrule.grad(add_and_reduce, wrt=(0, 1))
+
+
+def test_a_broadcasting_operand_keeps_its_unbroadcast():
+    source = chainrule.source(add_and_reduce, np.ones((2, 3)), np.ones(3), wrt=(0, 1))
+    assert "unbroadcast(" in source                 # b's cotangent sums over the rows
+    assert "unbroadcast" not in chainrule.source(add_and_reduce, np.ones(3), np.ones(3),
+                                                 wrt=(0, 1))
+
+
+def growing(w, n):
+    y = 0.0
+    for i in range(n):
+        y = y + w * i            # y is a number first, then an array: no shape is promised
+    return np.sum(y * y)
+
+
+def test_a_loop_carried_value_that_changes_shape_is_left_to_numpy():
+    w = np.array([0.5, -1.0, 2.0])
+    source = chainrule.source(growing, w, 4)
+    assert "unbroadcast(" in source
+    chainrule.check_grad(growing, w, 4)
+
+
+def rows(X, v):
+    total = 0.0
+    for x in X:
+        total = total + np.sum(np.sin(x * v))
+    return total
+
+
+def test_iterating_an_arrays_rows():
+    rng = np.random.default_rng(3)
+    X, v = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    chainrule.check_grad(rows, X, v, wrt=(0, 1))
+    chainrule.check_grad(rows, X, rng.standard_normal((4, 1, 3)), wrt=(0, 1))
+
+
+def indexed(X, w):
+    return np.sum(np.cos(X[0] * w) + X[1])
+
+
+def test_indexing_by_a_literal():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((2, 3))
+    for w in (rng.standard_normal(3), rng.standard_normal(1), rng.standard_normal((2, 3))):
+        chainrule.check_grad(indexed, X, w, wrt=(0, 1))
+
+
+def test_numpy_scalars_and_zero_dimensional_arrays():
+    for a, b in ((np.float64(0.3), np.ones(3)), (np.array(0.3), np.ones((2, 2))),
+                 (np.ones(3), np.float32(2.0))):
+        chainrule.check_grad(add_and_reduce, a, b, wrt=(0, 1))
+
+
+def test_many_exact_shapes_do_not_grow_without_end():
+    gradient = chainrule.grad(recurrent, wrt=(0, 1))
+    for steps in range(2, 300):
+        gradient(*_recurrent_arguments(steps))
+    assert len(gradient._by_shapes) <= 256

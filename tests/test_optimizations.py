@@ -267,8 +267,10 @@ def test_summed_matmul_adjoints_equal_the_sum_of_their_terms(x_shape, y_shapes):
     gs = [rng.standard_normal(np.shape(x @ y)) for y in ys]
     expected = sum((runtime.matmul_adjoint_lhs(g, x, y) for g, y in zip(gs, ys)),
                    runtime.zero_cotangent(x))
-    np.testing.assert_allclose(runtime.summed_matmul_adjoint_lhs(list(zip(gs, ys)), x),
-                               expected, rtol=1e-13)
+    np.testing.assert_allclose(runtime.summed_matmul_adjoint_lhs(gs, ys, x), expected,
+                               rtol=1e-13)
+    np.testing.assert_allclose(runtime.summed_matmul_adjoint_lhs(runtime.stacked_rows(gs),
+                                                                 ys, x), expected, rtol=1e-13)
     # the same products the other way round: y @ x.T-shaped, x on the right
     xt = x.T
     gs_r = [rng.standard_normal(np.shape(y.T @ xt)) if np.ndim(y) > 1 else
@@ -276,8 +278,8 @@ def test_summed_matmul_adjoints_equal_the_sum_of_their_terms(x_shape, y_shapes):
     terms = [(g, y.T if np.ndim(y) > 1 else y) for g, y in zip(gs_r, ys)]
     expected = sum((runtime.matmul_adjoint_rhs(g, v, xt) for g, v in terms),
                    runtime.zero_cotangent(xt))
-    np.testing.assert_allclose(runtime.summed_matmul_adjoint_rhs(terms, xt), expected,
-                               rtol=1e-13)
+    np.testing.assert_allclose(runtime.summed_matmul_adjoint_rhs(
+        [g for g, _ in terms], [v for _, v in terms], xt), expected, rtol=1e-13)
 
 
 def nested_recurrent(W, xs, h):
@@ -299,9 +301,9 @@ def test_summed_products_keep_the_dtype_of_one_by_one_sums():
     gradient = chainrule.grad(recurrent, wrt=(0, 1))(W32, W43.astype(np.float32),
                                                       XS3.astype(np.float32), H4)
     assert gradient[0].dtype == np.float32 and gradient[1].dtype == np.float32
-    terms = [(np.ones(4, np.float32), np.ones(4, np.float32))]
-    assert runtime.summed_matmul_adjoint_lhs(terms, W32).dtype == \
-        (runtime.zero_cotangent(W32) + np.outer(*terms[0])).dtype
+    g, y = np.ones(4, np.float32), np.ones(4, np.float32)
+    assert runtime.summed_matmul_adjoint_lhs([g], [y], W32).dtype == \
+        (runtime.zero_cotangent(W32) + np.outer(g, y)).dtype
 
 
 def both_sides(W, xs, h):
@@ -315,3 +317,59 @@ def test_matrix_used_on_both_sides_in_a_loop():
     assert "summed_matmul_adjoint_lhs" in source and "summed_matmul_adjoint_rhs" in source
     assert "W_bar = W_bar + summed_matmul_adjoint" in source, source   # the second adds
     chainrule.check_grad(both_sides, W4, XS, H4)
+
+
+# -- rows collected once, stacks read backwards (chainrule.batching) ---------------------------
+
+_REVERSE_LOOP = """
+for h_1, t4 in zip(reversed(h_1_stack), reversed(t4_stack)):
+    g = h_1_bar * (1.0 - h_1 * h_1)
+    W_bar = W_bar + matmul_adjoint_lhs(g, W, h_1)
+    U_bar = U_bar + matmul_adjoint_lhs(g, U, t4)
+    k = g * 0.5
+    V_bar = V_bar + matmul_adjoint_lhs(k, V, h_1)
+    k = k + 1.0
+    V_bar = V_bar + matmul_adjoint_lhs(k, V, h_1)
+    h_1_bar = g @ W
+"""
+
+
+def _run_reverse_loop(statements, namespace):
+    code = render(statements)
+    scope = {"matmul_adjoint_lhs": runtime.matmul_adjoint_lhs, "np": np,
+             "summed_matmul_adjoint_lhs": runtime.summed_matmul_adjoint_lhs,
+             "stacked_rows": runtime.stacked_rows, **namespace}
+    exec(code, scope)
+    return code, scope
+
+
+def test_rows_are_collected_once_and_stacks_are_read_backwards():
+    from chainrule.batching import sum_products_after
+    rng = np.random.default_rng(8)
+    namespace = {"W": rng.standard_normal((3, 3)), "U": rng.standard_normal((3, 2)),
+                 "V": rng.standard_normal((3, 3)),
+                 "h_1_stack": [rng.standard_normal(3) for _ in range(4)],
+                 "t4_stack": [rng.standard_normal(2) for _ in range(4)],
+                 "h_1_bar": rng.standard_normal(3),
+                 "W_bar": 0.0, "U_bar": 0.0, "V_bar": 0.0}
+    _, expected = _run_reverse_loop([gast.parse(_REVERSE_LOOP).body[0]], namespace)
+
+    loop = gast.parse(_REVERSE_LOOP).body[0]
+    counter = iter(range(100))
+    before, after, alone = sum_products_after(
+        loop, {"matmul_adjoint_lhs": runtime.matmul_adjoint_lhs}, lambda n, f: n,
+        lambda base: f"{base}_{next(counter)}", {"W_bar", "U_bar", "V_bar"})
+    code, got = _run_reverse_loop(before + [loop] + after, namespace)
+    for adjoint in ("W_bar", "U_bar", "V_bar"):
+        np.testing.assert_allclose(got[adjoint], expected[adjoint], rtol=1e-13)
+    assert alone == {"W_bar", "U_bar", "V_bar"}
+    assert code.count("g_rows") and code.count(".append(g)") == 1, code   # g: one list
+    assert "stacked_rows(g_rows" in code, code                             # read twice
+    assert code.count(".append(k)") == 2, code   # k changes between its two reads
+    assert "h_1_stack[::-1]" in code and "t4_stack[::-1]" in code, code
+    assert "append(h_1)" not in code and "append(t4)" not in code, code
+
+
+def test_summed_adjoint_refuses_rows_of_different_counts():
+    with pytest.raises(ValueError, match="internal error: 2 cotangents for 3 values"):
+        runtime.summed_matmul_adjoint_lhs([np.ones(2)] * 2, [np.ones(2)] * 3, np.eye(2))

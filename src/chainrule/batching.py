@@ -3,9 +3,13 @@
 Differentiating ``h = np.tanh(W @ h)`` in a loop adds an outer product to ``W_bar`` on every
 turn of the reverse loop (``W_bar = W_bar + matmul_adjoint_lhs(g, W, h_1)``): a small NumPy
 call and a new W-sized array per iteration. When ``W`` does not change in the loop and nothing
-else in the loop touches ``W_bar``, the reverse loop only collects the pairs ``(g, h_1)`` and a
-single matrix product after it adds them all up (``G.T @ H``), the way backprop through time
-is written by hand. Only the order of the additions changes.
+else in the loop touches ``W_bar``, the reverse loop only collects the rows ``g`` and ``h_1``
+and a single matrix product after it adds them all up (``G.T @ H``), the way backprop through
+time is written by hand. Only the order of the additions changes.
+
+Rows are collected once however many sums read them (``g`` of ``Wh @ h + Wx @ x`` feeds both
+weight gradients), and a side that the reverse loop takes from a stack is that stack, read
+backwards (``h_1_stack[::-1]``), not collected again.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import gast
 
 from . import runtime
 from .simplify import names_in
-from .syntax import assign, make, name
+from .syntax import assign, const, make, name
 
 # per-iteration helper -> (summing helper, position of the matrix, position of the vector)
 _SUMMED = {runtime.matmul_adjoint_lhs: ("summed_matmul_adjoint_lhs",
@@ -60,33 +64,102 @@ def sum_products_after(loop, helpers: dict[str, object], helper: Callable,
                if not isinstance(call.args[matrix_at], gast.Name)
                or call.args[matrix_at].id in written
                or occurrences[adjoint] != 2 * per_adjoint[adjoint]}
-    before, after = [], []
+    rows = _Rows(loop, fresh)
+    before, after, sums = [], [], []
     summed_alone = set()
-    terms_of = {}                          # (adjoint, summing helper, matrix) -> its list
     for position, (adjoint, call, (helper_name, function, matrix_at, vector_at)) in \
             matches.items():
         if adjoint in refused:
             continue
-        matrix = call.args[matrix_at]
-        key = (adjoint, helper_name, matrix.id)
-        if key not in terms_of:
-            terms_of[key] = fresh(f"{adjoint}_terms")
-            before.append(assign(terms_of[key], make(gast.List, elts=[], ctx=gast.Load())))
-            comment = heading_at[position] and f"{heading_at[position]} (summed over the loop)"
-            if comment and comment not in after:
-                after.append(comment)
-            total = make(gast.Call, func=name(helper(helper_name, function)),
-                         args=[name(terms_of[key]), name(matrix.id)], keywords=[])
-            if adjoint in zero_before and adjoint not in summed_alone:
-                summed_alone.add(adjoint)      # the sum starts from zero, as the loop did
-            else:
-                total = make(gast.BinOp, left=name(adjoint), op=gast.Add(), right=total)
-            after.append(assign(adjoint, total))
-        pair = make(gast.Tuple, elts=[call.args[0], call.args[vector_at]], ctx=gast.Load())
-        loop.body[position] = make(gast.Expr, value=make(gast.Call, func=make(
-            gast.Attribute, value=name(terms_of[key]), attr="append", ctx=gast.Load()),
-            args=[pair], keywords=[]))
+        comment = heading_at[position] and f"{heading_at[position]} (summed over the loop)"
+        if comment and comment not in after:
+            after.append(comment)
+        total = make(gast.Call, func=name(helper(helper_name, function)), args=[
+            rows.of(call.args[0], position), rows.of(call.args[vector_at], position),
+            name(call.args[matrix_at].id)], keywords=[])
+        sums.append(total)
+        if adjoint in zero_before and adjoint not in summed_alone:
+            summed_alone.add(adjoint)          # the sum starts from zero, as the loop did
+        else:
+            total = make(gast.BinOp, left=name(adjoint), op=gast.Add(), right=total)
+        after.append(assign(adjoint, total))
+    if not sums:
+        return [], [], set()
+    for position in sorted(matches, reverse=True):
+        if matches[position][0] not in refused:
+            loop.body[position:position + 1] = rows.appends_at.get(position, [])
+    for collected in rows.collected:
+        before.append(assign(collected, make(gast.List, elts=[], ctx=gast.Load())))
+    # Rows read by several sums are made one matrix once, before the first.
+    read_by = collections.Counter(argument.id for total in sums for argument in total.args[:2]
+                                  if isinstance(argument, gast.Name))
+    shared = [collected for collected in rows.collected if read_by[collected] > 1]
+    stacking = [assign(collected, make(gast.Call, func=name(helper(
+        "stacked_rows", runtime.stacked_rows)), args=[name(collected)], keywords=[]))
+        for collected in shared]
+    first_sum = next(i for i, item in enumerate(after) if not isinstance(item, str))
+    after[first_sum:first_sum] = stacking
     return before, after, summed_alone
+
+
+class _Rows:
+    """The per-iteration values the sums read, as expressions valid after the loop: a list
+    the loop appends to, or a stack the loop reads from (backwards)."""
+
+    def __init__(self, loop, fresh: Callable[[str], str]):
+        self.fresh = fresh
+        self.from_stack = _stack_targets(loop)
+        self.writes_at = collections.defaultdict(list)     # name -> body positions
+        for position, statement in enumerate(loop.body):
+            for written in set(names_in(statement)[1]):
+                self.writes_at[written].append(position)
+        self.collected: list[str] = []                     # lists the loop appends to
+        self.list_of: dict[str, str] = {}                  # shared value -> its list
+        self.appends_at: dict[int, list] = collections.defaultdict(list)
+
+    def of(self, value, position: int):
+        """The rows of ``value`` (read by the accumulation at ``position``)."""
+        if isinstance(value, gast.Name) and value.id in self.from_stack and \
+                not self.writes_at[value.id]:
+            return make(gast.Subscript, value=name(self.from_stack[value.id]),
+                        slice=make(gast.Slice, lower=None, upper=None, step=const(-1)),
+                        ctx=gast.Load())
+        # One list for a name read by several accumulations, when they all see one value:
+        # assigned at most once in the body, before the first of them.
+        shareable = isinstance(value, gast.Name) and len(self.writes_at[value.id]) <= 1 and \
+            all(at < position for at in self.writes_at[value.id])
+        if shareable and value.id in self.list_of:
+            return name(self.list_of[value.id])
+        collected = self.fresh(f"{value.id}_rows" if isinstance(value, gast.Name) else "rows")
+        self.collected.append(collected)
+        if shareable:
+            self.list_of[value.id] = collected
+        self.appends_at[position].append(make(gast.Expr, value=make(gast.Call, func=make(
+            gast.Attribute, value=name(collected), attr="append", ctx=gast.Load()),
+            args=[value], keywords=[])))
+        return name(collected)
+
+
+def _stack_targets(loop) -> dict[str, str]:
+    """Loop target -> the stack it walks, for ``for a in reversed(s)`` and ``for a, b in
+    zip(reversed(s), reversed(t))`` (how an outermost reverse loop reads its stacks)."""
+    targets = loop.target.elts if isinstance(loop.target, gast.Tuple) else [loop.target]
+    sequences = [loop.iter]
+    if _call_of(loop.iter, "zip"):
+        sequences = loop.iter.args
+    if len(sequences) != len(targets):
+        return {}
+    found = {}
+    for target, sequence in zip(targets, sequences):
+        if isinstance(target, gast.Name) and _call_of(sequence, "reversed") and \
+                len(sequence.args) == 1 and isinstance(sequence.args[0], gast.Name):
+            found[target.id] = sequence.args[0].id
+    return found
+
+
+def _call_of(node, function: str) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+        node.func.id == function and not node.keywords
 
 
 def _accumulation(statement, summed_by_name: dict):

@@ -120,30 +120,41 @@ def matmul_adjoint_rhs(g, x, y):
     return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
 
 
-def summed_matmul_adjoint_lhs(terms: list, x):
-    """The sum of ``matmul_adjoint_lhs(g, x, y)`` over the pairs ``(g, y)`` in ``terms`` (one
-    per loop iteration). A matrix ``x`` times vectors is the common case (a recurrent step
-    ``W @ h``): the outer products add up to one matrix product, ``G^T Y``."""
-    return _summed(terms, x, lambda gs, ys: gs.T @ ys,
+def summed_matmul_adjoint_lhs(gs, ys, x):
+    """The sum of ``matmul_adjoint_lhs(g, x, y)`` over the rows ``g`` of ``gs`` and ``y`` of
+    ``ys`` (one per loop iteration). A matrix ``x`` times vectors is the common case (a
+    recurrent step ``W @ h``): the outer products add up to one matrix product, ``G^T Y``."""
+    return _summed(gs, ys, x, lambda g_rows, y_rows: g_rows.T @ y_rows,
                    lambda g, y: matmul_adjoint_lhs(g, x, y))
 
 
-def summed_matmul_adjoint_rhs(terms: list, y):
-    """The sum of ``matmul_adjoint_rhs(g, x, y)`` over the pairs ``(g, x)`` in ``terms``: for
-    vectors times a matrix ``y`` (``h @ W``), ``X^T G``."""
-    return _summed(terms, y, lambda gs, xs: xs.T @ gs,
+def summed_matmul_adjoint_rhs(gs, xs, y):
+    """The sum of ``matmul_adjoint_rhs(g, x, y)`` over the rows ``g`` of ``gs`` and ``x`` of
+    ``xs``: for vectors times a matrix ``y`` (``h @ W``), ``X^T G``."""
+    return _summed(gs, xs, y, lambda g_rows, x_rows: x_rows.T @ g_rows,
                    lambda g, x: matmul_adjoint_rhs(g, x, y))
 
 
-def _summed(terms: list, matrix, stacked_product, one_term):
-    """``stacked_product`` of the terms stacked as matrices when they are all vectors, else
+def stacked_rows(rows: list):
+    """``rows`` as one matrix (a row each) if they are vectors of one length, else as they
+    are: for rows that several sums after a loop read, made a matrix once."""
+    stacked = _as_matrix(rows)
+    return rows if stacked is None else stacked
+
+
+def _summed(lefts, rights, matrix, stacked_product, one_term):
+    """``stacked_product`` of the two sides as matrices when they are rows of vectors, else
     the terms' ``one_term`` adjoints added one by one to a zero cotangent of ``matrix``."""
-    stacked = _stacked_vectors(terms, matrix)
-    if stacked is not None:
-        return _as_sum_from_zero(stacked_product(*stacked), matrix)
+    if len(lefts) != len(rights):
+        raise ValueError(f"internal error: {len(lefts)} cotangents for {len(rights)} values "
+                         f"in a summed matrix-product adjoint")
+    if len(lefts) and _ndim(matrix) == 2:
+        left, right = _as_matrix(lefts), _as_matrix(rights)
+        if left is not None and right is not None:
+            return _as_sum_from_zero(stacked_product(left, right), matrix)
     total = zero_cotangent(matrix)
-    for g, other in terms:
-        total = total + one_term(g, other)
+    for left, right in zip(lefts, rights):
+        total = total + one_term(left, right)
     return total
 
 
@@ -154,19 +165,18 @@ def _as_sum_from_zero(total, x):
     return total if total.dtype == dtype else total.astype(dtype)
 
 
-def _stacked_vectors(terms: list, matrix):
-    """The two sides of ``terms`` as matrices (one row per term) if ``matrix`` is a matrix and
-    every term is a pair of vectors of one length each; else None."""
-    if not terms or _ndim(matrix) != 2:
+def _as_matrix(rows):
+    """``rows`` (a list of vectors, or already a matrix of them) as a matrix, or None if they
+    are not vectors of one length."""
+    if type(rows) is np.ndarray:
+        return rows if rows.ndim == 2 and rows.dtype != object else None
+    if not rows:
         return None
     try:
-        left = np.array([a for a, _ in terms])
-        right = np.array([b for _, b in terms])
+        stacked = np.array(rows)
     except ValueError:                             # vectors of different lengths
         return None
-    if left.ndim != 2 or right.ndim != 2 or left.dtype == object or right.dtype == object:
-        return None
-    return left, right
+    return stacked if stacked.ndim == 2 and stacked.dtype != object else None
 
 
 def dot_adjoint_lhs(g, x, y):

@@ -167,4 +167,39 @@ def test_many_exact_shapes_do_not_grow_without_end():
     gradient = chainrule.grad(recurrent, wrt=(0, 1))
     for steps in range(2, 300):
         gradient(*_recurrent_arguments(steps))
-    assert len(gradient._by_shapes) <= 256
+    kinds = ("numeric",) * 4
+    assert len(gradient._specialized[kinds]) <= 256
+
+
+def test_source_before_any_call_does_not_stop_specialization():
+    chainrule.clear_cache()
+    gradient = chainrule.grad(recurrent, wrt=(0, 1))
+    assert "unbroadcast(" in gradient.source                       # general: no class yet
+    arguments = _recurrent_arguments(5)
+    gradient(*arguments)
+    assert "unbroadcast" not in gradient.source                    # the latest call's class
+    assert "unbroadcast" not in chainrule.grad(recurrent, wrt=(0, 1)).source_for(*arguments)
+
+
+def test_a_redefined_callee_refreshes_the_code_of_every_size(tmp_path):
+    import importlib.util
+    import linecache
+    path = tmp_path / "shaped_callee.py"
+    path.write_text("import numpy as np\n\n\ndef helper(v):\n    return v * v\n\n\n"
+                    "def f(W, v):\n    return np.sum(np.tanh(W @ v)) + np.sum(helper(v))\n")
+    spec = importlib.util.spec_from_file_location("chainrule_shaped_callee", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    gradient = chainrule.grad(module.f, wrt=1)
+    small, large = (np.ones((2, 3)), np.full(3, 0.5)), (np.ones((4, 5)), np.full(5, 0.5))
+    gradient(*small)
+    gradient(*large)                                     # two sizes of one class
+    assert "g @ W" in gradient.source or "_bar @ W" in gradient.source   # made for the class
+    # Redefine the callee the way a notebook cell does (source registered in linecache).
+    source = "def helper(v):\n    return 3.0 * v\n"
+    filename = "<ipython-input-shaped-callee>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), module.__dict__)
+    for W, v in (small, large):
+        expected = W.T @ (1.0 - np.tanh(W @ v) ** 2) + 3.0
+        np.testing.assert_allclose(gradient(W, v), expected, rtol=1e-12)

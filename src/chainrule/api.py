@@ -94,12 +94,12 @@ _FLOAT64 = np.dtype(np.float64)
 _KIND_OF_TYPE = {float: SCALAR, int: SCALAR, bool: SCALAR, list: CONTAINER, tuple: CONTAINER}
 _KINDS_OF_TYPES: dict[tuple, tuple] = {}      # argument types -> kinds, for the cached call
 _NUMBER_TYPES = (float, int, bool)
-_BY_SHAPES = object()       # marks kinds whose code is specialized per shape class
-_MAX_SHAPES = 256           # exact shape combinations remembered per gradient function
+_MAX_SHAPES = 256           # exact shape combinations remembered per argument kinds
 
 
 def _exact_shapes(arguments: tuple) -> tuple:
-    return tuple([getattr(argument, "shape", None) for argument in arguments])
+    return tuple([argument.shape if type(argument) is np.ndarray else
+                  getattr(argument, "shape", None) for argument in arguments])
 
 
 def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
@@ -155,8 +155,8 @@ class GradientFunction:
         free = self._parameters[len(target.leading):]     # what the caller still passes
         self.wrt, self._single = _resolve_wrt(function, wrt, free)
         self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
-        self._specialized: dict[tuple, Callable] = {}      # kinds -> code (or _BY_SHAPES)
-        self._by_shapes: dict[tuple, Callable] = {}        # (kinds, shapes) -> code
+        # kinds -> code, or (for code made per shape class) a dict: exact shapes -> code
+        self._specialized: dict[tuple, Callable | dict] = {}
         self._dependencies: dict[tuple, list] = {}
         self._last_source: str | None = None
         self._bound_arguments = bool(target.leading or target.keywords)
@@ -186,28 +186,27 @@ class GradientFunction:
         if not still_valid(compiled.generated.dependencies):
             cache.forget(key)                    # a function it calls was redefined
             compiled = cache.lookup_for_shapes(key, shapes, make)
+        self._last_source = "\n".join([compiled.generated.source] + compiled.generated.called)
         bound = bind(compiled, function)[compiled.generated.name]
+        if arguments is None:
+            return bound                         # the general code, to show: calls get theirs
         if compiled.generated.uses_shapes:
-            if len(self._by_shapes) >= _MAX_SHAPES:
-                for stale in self._by_shapes:    # many sizes: start over rather than grow
-                    self._dependencies.pop(stale, None)
-                self._by_shapes.clear()
-            self._specialized[kinds] = _BY_SHAPES
-            specialization = (kinds, _exact_shapes(arguments))
-            self._by_shapes[specialization] = bound
-            self._dependencies[specialization] = compiled.generated.dependencies
+            by_shapes = self._specialized.get(kinds)
+            if type(by_shapes) is not dict or len(by_shapes) >= _MAX_SHAPES:
+                by_shapes = self._specialized[kinds] = {}   # many sizes: start over
+            by_shapes[_exact_shapes(arguments)] = bound
         else:
             self._specialized[kinds] = bound
-            self._dependencies[kinds] = compiled.generated.dependencies
-        self._last_source = "\n".join([compiled.generated.source] + compiled.generated.called)
+        # The same for every shape class: which of your functions the code calls.
+        self._dependencies[kinds] = compiled.generated.dependencies
         return bound
 
     def _code_slot(self, arguments: tuple) -> tuple[dict, tuple]:
         """Where the generated function for these (already called with) arguments is kept:
         ``table[key]``. For the benchmarks, which time or replace it."""
         kinds = tuple(map(kind_of_value, arguments))
-        if self._specialized.get(kinds) is _BY_SHAPES:
-            return self._by_shapes, (kinds, _exact_shapes(arguments))
+        if type(self._specialized.get(kinds)) is dict:
+            return self._specialized[kinds], _exact_shapes(arguments)
         return self._specialized, kinds
 
     def _all_arguments(self, args: tuple, kwargs: dict) -> tuple:
@@ -242,12 +241,12 @@ class GradientFunction:
             kinds = _KINDS_OF_TYPES[types_] = tuple([_KIND_OF_TYPE.get(t, NUMERIC)
                                                      for t in types_])
         generated = self._specialized.get(kinds)
-        specialization = kinds
-        if generated is _BY_SHAPES:              # code made for the arguments' shape class
-            specialization = (kinds, _exact_shapes(arguments))
-            generated = self._by_shapes.get(specialization)
-        if generated is None or (self._dependencies[specialization] and
-                                 not still_valid(self._dependencies[specialization])):
+        if type(generated) is dict:              # code made for the arguments' shape class
+            generated = generated.get(_exact_shapes(arguments))
+        if generated is None:
+            generated = self._specialize(kinds, arguments)
+        elif self._dependencies[kinds] and not still_valid(self._dependencies[kinds]):
+            del self._specialized[kinds]         # stale for every shape: a callee was redefined
             generated = self._specialize(kinds, arguments)
         result = generated(*arguments)
         if self.mode == "grad":

@@ -50,9 +50,10 @@ def lookup(key, make: Callable[[], Any]) -> Any:
 
 
 def lookup_for_shapes(key, shapes, make: Callable[[], Any]) -> Any:
-    """The transform for ``key`` made for the shape class ``shapes`` (see ``shapes.py``). A
-    transform that turned out not to rely on shapes (``generated.uses_shapes`` false) serves
-    every class: it is stored under ``key`` alone, so other classes find it."""
+    """The transform for ``key`` made for the shape class ``shapes`` (see ``shapes.py``; None
+    for the general code). A transform made for a class that turned out not to rely on it
+    (``generated.uses_shapes`` false) serves every class: it is stored under ``key`` alone,
+    so other classes find it."""
     value = _entries.get(key)
     if value is not None:
         _stats["hits"] += 1
@@ -63,7 +64,9 @@ def lookup_for_shapes(key, shapes, make: Callable[[], Any]) -> Any:
             _stats["hits"] += 1
             return value
         value = lookup((key, shapes), make)
-        if not value.generated.uses_shapes:
+        # Made without a class (shapes None), it is the general code but says nothing of
+        # what a class would allow: it stays apart.
+        if shapes is not None and not value.generated.uses_shapes:
             _entries.pop((key, shapes), None)
             _entries[key] = value
         return value

@@ -13,6 +13,7 @@ import numpy as np
 
 
 _NUMBERS = (float, int, bool)
+_FLOAT64 = np.dtype(np.float64)
 
 
 def unbroadcast(g, x):
@@ -161,6 +162,8 @@ def _summed(lefts, rights, matrix, stacked_product, one_term):
 def _as_sum_from_zero(total, x):
     """``total`` in the dtype of ``zero_cotangent(x) + total`` (what adding the terms one by
     one to a zero cotangent would give), so the generated code may start from the sum."""
+    if total.dtype == _FLOAT64 and type(x) is np.ndarray and x.dtype == _FLOAT64:
+        return total                               # the common case, decided cheaply
     dtype = np.result_type(total.dtype, _float_dtype(x, 0.0))
     return total if total.dtype == dtype else total.astype(dtype)
 

@@ -203,3 +203,20 @@ def test_a_redefined_callee_refreshes_the_code_of_every_size(tmp_path):
     for W, v in (small, large):
         expected = W.T @ (1.0 - np.tanh(W @ v) ** 2) + 3.0
         np.testing.assert_allclose(gradient(W, v), expected, rtol=1e-12)
+
+
+def products(A, B, u, w, v):
+    return (np.sum(np.tanh(A @ B)) + np.sum(np.sin(u @ A)) + np.sum(np.cos(A @ w))
+            + (u @ v) ** 2)
+
+
+def test_matrix_products_written_as_products_for_every_dimension_pair():
+    rng = np.random.default_rng(6)
+    arguments = (rng.standard_normal((3, 4)), rng.standard_normal((4, 2)),
+                 rng.standard_normal(3), rng.standard_normal(4), rng.standard_normal(3))
+    source = chainrule.source(products, *arguments, wrt=(0, 1, 2, 3, 4))
+    for form in ("@ B.T", "A.T @", "A @ ", "@ A", " * v", " * u"):
+        assert form in source, (form, source)
+    # A's cotangents in A @ w and u @ A are outer products: the helpers stay (loops sum them)
+    assert source.count("matmul_adjoint_lhs(") == 1 and source.count("matmul_adjoint_rhs(") == 1
+    chainrule.check_grad(products, *arguments, wrt=(0, 1, 2, 3, 4))

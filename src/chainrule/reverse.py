@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import inspect
 import operator
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
 from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
 from .shapes import Shapes
-from .syntax import assign, clone, const, make, name, names
+from .syntax import assign, clone, const, make, name, names, parse, walk
 
 
 @dataclass
@@ -48,6 +49,18 @@ class LoopPlan:
     saved_at_start: dict[str, str] = field(default_factory=dict)   # header -> its stack
     saved_at_end: dict[str, str] = field(default_factory=dict)     # value -> its stack
     preset: list[str] = field(default_factory=list)   # saved names bound only conditionally
+
+
+# (dimensions of x, of y) -> the cotangents of x and y in ``x @ y`` for a cotangent ``g``
+# of the product; None keeps the general helper (an outer product, which loops may sum).
+_PRODUCT_COTANGENTS = {(2, 1): (None, "g @ x"), (1, 2): ("y @ g", None),
+                       (2, 2): ("g @ y.T", "x.T @ g"), (1, 1): ("g * y", "g * x")}
+_MATRIX_COTANGENTS = {"g @ y.T", "x.T @ g"}
+
+
+@functools.lru_cache(maxsize=None)
+def _product_form(form: str):
+    return parse(form).body[0].value
 
 
 class ReverseSweep:
@@ -475,7 +488,7 @@ class ReverseSweep:
         inlined = inline(op.rule, op.arguments, adjoint, name(op.target), wanted,
                          self.namer.fresh, self.builder.helper, elide)
         if self.shapes is not None and op.callee in (operator.matmul, np.matmul):
-            self.vector_cotangent_of_product(op, adjoint, inlined)
+            self.product_cotangents(op, adjoint, inlined)
         self.name_cotangents_after_variables(op, inlined)
         for statement in inlined.statements:
             self.emit(statement)
@@ -484,25 +497,30 @@ class ReverseSweep:
                 self.contribute(local_name(op.arguments[parameter], self.locals),
                                 inlined.cotangents[parameter])
 
-    def vector_cotangent_of_product(self, op: Operation, adjoint: str, inlined) -> None:
-        """With the shapes known, the vector's cotangent in a matrix-vector product is one
-        product (``g @ W`` for ``W @ v``, ``W @ g`` for ``v @ W``), without the general
-        helper's dispatch on dimensions (it runs once per step of a recurrent loop)."""
-        (vector_first, first), (vector_second, second) = op.arguments.items()
-        ranks = self.shapes.rank(first), self.shapes.rank(second)
-        if ranks == (2, 1):
-            vector, product = vector_second, make(gast.BinOp, left=name(adjoint),
-                                                  op=gast.MatMult(), right=clone(first))
-        elif ranks == (1, 2):
-            vector, product = vector_first, make(gast.BinOp, left=clone(second),
-                                                 op=gast.MatMult(), right=name(adjoint))
-        else:
+    def product_cotangents(self, op: Operation, adjoint: str, inlined) -> None:
+        """With the operands' dimensions known, write a matrix product's cotangents as the
+        products themselves (``g @ W``, ``X.T @ g``), without the general helper's dispatch
+        on dimensions. A matrix's cotangent inside a loop keeps the helper: the loop may sum
+        those after it (``batching``)."""
+        (first_parameter, first), (second_parameter, second) = op.arguments.items()
+        forms = _PRODUCT_COTANGENTS.get((self.shapes.rank(first), self.shapes.rank(second)))
+        if forms is None:
             return
-        general = inlined.cotangents.get(vector)
-        if isinstance(general, gast.Call) and isinstance(general.func, gast.Name) and \
-                self.builder.helpers.get(general.func.id) in (runtime.matmul_adjoint_lhs,
-                                                               runtime.matmul_adjoint_rhs):
-            inlined.cotangents[vector] = product
+        values = {"g": name(adjoint), "x": first, "y": second}
+        for parameter, form in zip((first_parameter, second_parameter), forms):
+            general = inlined.cotangents.get(parameter)
+            if form is None or (self.loop_depth and form in _MATRIX_COTANGENTS) or not (
+                    isinstance(general, gast.Call) and isinstance(general.func, gast.Name)
+                    and self.builder.helpers.get(general.func.id) in (
+                        runtime.matmul_adjoint_lhs, runtime.matmul_adjoint_rhs)):
+                continue
+            expression = clone(_product_form(form))
+            slots = [(node, field, value.id) for node in walk(expression)
+                     for field, value in gast.iter_fields(node)
+                     if isinstance(value, gast.Name) and value.id in values]
+            for node, field, placeholder in slots:
+                setattr(node, field, clone(values[placeholder]))
+            inlined.cotangents[parameter] = expression
             self.builder.uses_shapes = True
 
     def name_cotangents_after_variables(self, op: Operation, inlined) -> None:

@@ -101,6 +101,14 @@ def test_an_input_at_a_kink_of_abs_is_skipped():
     assert runner.check_program(program(source, 0.75)).status == "passed"
 
 
+def test_a_value_too_large_for_finite_differences_is_skipped():
+    # At 2e12 a float's rounding (2.4e-4) swamps a step of 1e-6: the differences read 0.
+    source = "def f(x0):\n    return 2e12 * (1.0 + x0 * 1e-30) + x0\n"
+    assert runner.check_program(program(source, 0.5)).status == "unstable"
+    assert runner.check_program(program("def f(x0):\n    return 2e3 + x0\n", 0.5)).status \
+        == "passed"
+
+
 def test_a_wrong_gradient_is_reported(monkeypatch):
     def wrong(*args, **kwargs):
         raise chainrule.GradientCheckError("x0: chainrule 1.0, finite differences 2.0")

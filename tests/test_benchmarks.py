@@ -21,8 +21,10 @@ import workloads  # noqa: E402
 
 def test_quick_run_writes_every_section(tmp_path, capsys):
     out = tmp_path / "results.json"
-    # autograd is light to import; where it is not installed it shows up as missing.
-    assert run.main(["--quick", "--peers", "autograd", "--json", str(out)]) == 0
+    # autograd is light to import; where it is not installed it shows up as missing. The
+    # allocator is left alone: pinning it would change this test process's malloc.
+    assert run.main(["--quick", "--peers", "autograd", "--allocator", "default",
+                     "--json", str(out)]) == 0
     results = json.loads(out.read_text())
     names = [w.name for w in workloads.WORKLOADS]
     assert list(results["workloads"]) == names
@@ -31,12 +33,16 @@ def test_quick_run_writes_every_section(tmp_path, capsys):
         for label in ("primal (NumPy/Python)", "chainrule", "hand-written"):
             assert rows[label]["median_s"] > 0
         assert rows["hand-written"]["check"] == "ok"
+        for label in ("chainrule", "hand-written"):
+            faults = rows[label]["faults_per_call"]
+            assert faults is None or faults >= 0
         assert "autograd" in rows
         assert rows["autograd"].get("check", "ok") == "ok"
         assert set(results["transform"][name]) == {"transform_ms", "transform_first_ms",
                                                    "overhead_us"}
     assert set(results["memory"]) == {"scalar_loop", "rnn"}
     assert results["targets"] and "overhead_us" in results
+    assert results["allocator"] == "the platform's default"
     printed = capsys.readouterr().out
     assert "== scalar_loop" in printed and "== targets" in printed
     assert "MISMATCH" not in printed
@@ -71,3 +77,14 @@ def test_a_missing_peer_is_reported_not_fatal(monkeypatch):
     result = run.bench_workload(workloads.WORKLOADS[0], "quick", [peer], quick=True)
     assert "missing" in result["rows"]["broken"]
     assert result["rows"]["chainrule"]["median_s"] > 0
+
+
+def test_pinning_the_allocator_in_a_fresh_process():
+    import subprocess
+    import sys
+    code = ("import sys; sys.argv = ['run.py']; sys.path.insert(0, 'benchmarks'); "
+            "import run; print(run.pin_allocator())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=run.Path(run.__file__).parent.parent, check=True)
+    said = done.stdout.strip().splitlines()[-1]
+    assert said.startswith("glibc, heap trimming off") or said.startswith("the platform's")

@@ -97,9 +97,20 @@ _NUMBER_TYPES = (float, int, bool)
 _MAX_SHAPES = 256           # exact shape combinations remembered per argument kinds
 
 
-def _exact_shapes(arguments: tuple) -> tuple:
-    return tuple([argument.shape if type(argument) is np.ndarray else
-                  getattr(argument, "shape", None) for argument in arguments])
+class _ByShapes(dict):
+    """Generated functions for one tuple of argument kinds, by the exact shapes of the
+    arguments of kind NUMERIC (at ``positions``): code made per shape class."""
+    __slots__ = ("positions",)
+
+    def __init__(self, kinds: tuple[str, ...]):
+        super().__init__()
+        self.positions = [i for i, kind in enumerate(kinds) if kind == NUMERIC]
+
+    def key(self, arguments: tuple) -> tuple:
+        try:
+            return tuple([arguments[i].shape for i in self.positions])
+        except AttributeError:               # a numeric type without shapes: no array
+            return tuple([getattr(arguments[i], "shape", None) for i in self.positions])
 
 
 def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
@@ -155,8 +166,8 @@ class GradientFunction:
         free = self._parameters[len(target.leading):]     # what the caller still passes
         self.wrt, self._single = _resolve_wrt(function, wrt, free)
         self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
-        # kinds -> code, or (for code made per shape class) a dict: exact shapes -> code
-        self._specialized: dict[tuple, Callable | dict] = {}
+        # kinds -> code, or (for code made per shape class) _ByShapes: exact shapes -> code
+        self._specialized: dict[tuple, Callable | _ByShapes] = {}
         self._dependencies: dict[tuple, list] = {}
         self._last_source: str | None = None
         self._bound_arguments = bool(target.leading or target.keywords)
@@ -192,9 +203,9 @@ class GradientFunction:
             return bound                         # the general code, to show: calls get theirs
         if compiled.generated.uses_shapes:
             by_shapes = self._specialized.get(kinds)
-            if type(by_shapes) is not dict or len(by_shapes) >= _MAX_SHAPES:
-                by_shapes = self._specialized[kinds] = {}   # many sizes: start over
-            by_shapes[_exact_shapes(arguments)] = bound
+            if type(by_shapes) is not _ByShapes or len(by_shapes) >= _MAX_SHAPES:
+                by_shapes = self._specialized[kinds] = _ByShapes(kinds)   # (re)start
+            by_shapes[by_shapes.key(arguments)] = bound
         else:
             self._specialized[kinds] = bound
         # The same for every shape class: which of your functions the code calls.
@@ -205,8 +216,8 @@ class GradientFunction:
         """Where the generated function for these (already called with) arguments is kept:
         ``table[key]``. For the benchmarks, which time or replace it."""
         kinds = tuple(map(kind_of_value, arguments))
-        if type(self._specialized.get(kinds)) is dict:
-            return self._specialized[kinds], _exact_shapes(arguments)
+        if type(self._specialized.get(kinds)) is _ByShapes:
+            return self._specialized[kinds], self._specialized[kinds].key(arguments)
         return self._specialized, kinds
 
     def _all_arguments(self, args: tuple, kwargs: dict) -> tuple:
@@ -241,8 +252,8 @@ class GradientFunction:
             kinds = _KINDS_OF_TYPES[types_] = tuple([_KIND_OF_TYPE.get(t, NUMERIC)
                                                      for t in types_])
         generated = self._specialized.get(kinds)
-        if type(generated) is dict:              # code made for the arguments' shape class
-            generated = generated.get(_exact_shapes(arguments))
+        if type(generated) is _ByShapes:         # code made for the arguments' shape class
+            generated = generated.get(generated.key(arguments))
         if generated is None:
             generated = self._specialize(kinds, arguments)
         elif self._dependencies[kinds] and not still_valid(self._dependencies[kinds]):

@@ -48,7 +48,8 @@ def unbroadcast(g, x):
 
 def scalar_seed(out, function_name: str):
     """The seed cotangent 1.0 of a scalar result; a clear error for anything else."""
-    if type(out) is float or type(out) is int:
+    if type(out) is float or type(out) is int or type(out) is np.float64 or \
+            type(out) is np.float32:
         return 1.0
     shape = np.shape(out) if isinstance(out, (np.ndarray, np.generic)) else None
     if shape == ():
@@ -125,15 +126,13 @@ def summed_matmul_adjoint_lhs(gs, ys, x):
     """The sum of ``matmul_adjoint_lhs(g, x, y)`` over the rows ``g`` of ``gs`` and ``y`` of
     ``ys`` (one per loop iteration). A matrix ``x`` times vectors is the common case (a
     recurrent step ``W @ h``): the outer products add up to one matrix product, ``G^T Y``."""
-    return _summed(gs, ys, x, lambda g_rows, y_rows: g_rows.T @ y_rows,
-                   lambda g, y: matmul_adjoint_lhs(g, x, y))
+    return _summed(gs, ys, x, matrix_on_left=True)
 
 
 def summed_matmul_adjoint_rhs(gs, xs, y):
     """The sum of ``matmul_adjoint_rhs(g, x, y)`` over the rows ``g`` of ``gs`` and ``x`` of
     ``xs``: for vectors times a matrix ``y`` (``h @ W``), ``X^T G``."""
-    return _summed(gs, xs, y, lambda g_rows, x_rows: x_rows.T @ g_rows,
-                   lambda g, x: matmul_adjoint_rhs(g, x, y))
+    return _summed(gs, xs, y, matrix_on_left=False)
 
 
 def stacked_rows(rows: list):
@@ -143,19 +142,25 @@ def stacked_rows(rows: list):
     return rows if stacked is None else stacked
 
 
-def _summed(lefts, rights, matrix, stacked_product, one_term):
-    """``stacked_product`` of the two sides as matrices when they are rows of vectors, else
-    the terms' ``one_term`` adjoints added one by one to a zero cotangent of ``matrix``."""
-    if len(lefts) != len(rights):
-        raise ValueError(f"internal error: {len(lefts)} cotangents for {len(rights)} values "
+def _summed(cotangents, others, matrix, matrix_on_left: bool):
+    """The summed adjoint of ``matrix`` over the pairs of rows: one matrix product when the
+    rows are vectors (this runs once per loop, so it is kept to few Python calls), else the
+    one-term adjoints added one by one to a zero cotangent of ``matrix``."""
+    count = len(cotangents)
+    if count != len(others):
+        raise ValueError(f"internal error: {count} cotangents for {len(others)} values "
                          f"in a summed matrix-product adjoint")
-    if len(lefts) and _ndim(matrix) == 2:
-        left, right = _as_matrix(lefts), _as_matrix(rights)
-        if left is not None and right is not None:
-            return _as_sum_from_zero(stacked_product(left, right), matrix)
+    if count and _ndim(matrix) == 2:
+        g_rows = cotangents if type(cotangents) is np.ndarray and cotangents.ndim == 2 and \
+            cotangents.dtype != object else _as_matrix(cotangents)
+        other_rows = _as_matrix(others)
+        if g_rows is not None and other_rows is not None:
+            total = g_rows.T @ other_rows if matrix_on_left else other_rows.T @ g_rows
+            return _as_sum_from_zero(total, matrix)
     total = zero_cotangent(matrix)
-    for left, right in zip(lefts, rights):
-        total = total + one_term(left, right)
+    for g, other in zip(cotangents, others):
+        total = total + (matmul_adjoint_lhs(g, matrix, other) if matrix_on_left
+                         else matmul_adjoint_rhs(g, other, matrix))
     return total
 
 

@@ -220,3 +220,17 @@ def test_matrix_products_written_as_products_for_every_dimension_pair():
     # A's cotangents in A @ w and u @ A are outer products: the helpers stay (loops sum them)
     assert source.count("matmul_adjoint_lhs(") == 1 and source.count("matmul_adjoint_rhs(") == 1
     chainrule.check_grad(products, *arguments, wrt=(0, 1, 2, 3, 4))
+
+
+def matmul_function_then_broadcast(M, v, B):
+    return np.sum(np.sin(np.matmul(M, v) + B))
+
+
+def test_np_matmul_is_a_product_not_an_elementwise_ufunc():
+    # np.matmul is a ufunc too (with a signature): taken for an elementwise one, its result
+    # (3,) would look like (3, 3), and its cotangent would go unsummed.
+    rng = np.random.default_rng(9)
+    M, v, B = rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal((2, 3))
+    chainrule.check_grad(matmul_function_then_broadcast, M, v, B, wrt=(0, 1, 2))
+    chainrule.check_grad(matmul_function_then_broadcast, M, v, rng.standard_normal((3, 3)),
+                         wrt=(0, 1, 2))

@@ -133,12 +133,13 @@ class Shapes:
             return ()
         operands = [self.atom(a) for a in op.arguments.values()]
         if op.callee in _ELEMENTWISE or (isinstance(op.callee, np.ufunc) and
+                                         op.callee.signature is None and   # not np.matmul
                                          len(operands) == op.callee.nin):
             if None in operands:
                 return None
             self.broadcasting.add(id(op))
             return broadcast(operands)
-        if op.callee is operator.matmul:
+        if op.callee is operator.matmul or op.callee is np.matmul:
             if None in operands:
                 return None
             return matmul(*operands)

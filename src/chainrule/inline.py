@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import gast
 
-from .parsing import source_block
+from .parsing import parsed_block
 from .rules.registry import Rule
-from .syntax import child_fields, clone, const, make, name, name_ids, parse, walk
+from .syntax import child_fields, clone, const, from_ast, make, name, name_ids, parse, walk
 
 
 @dataclass
@@ -35,8 +35,9 @@ class RuleError(Exception):
 
 
 def _parse_rule(function: Callable):
-    lines, _ = source_block(function.__code__)
-    return parse(textwrap.dedent("".join(lines))).body[0]
+    lines, _, tree = parsed_block(function.__code__)
+    module = parse(textwrap.dedent("".join(lines))) if tree is None else from_ast(tree)
+    return module.body[0]
 
 
 _TEMPLATES: dict[Callable, Template] = {}

@@ -20,7 +20,7 @@ import gast
 
 from .errors import TransformError
 from .origin import Origin, SourceMap
-from .syntax import parse, walk
+from .syntax import from_ast, parse, walk
 
 
 @dataclass
@@ -52,25 +52,32 @@ class ParsedFunction:
 
 def source_block(code: types.CodeType) -> tuple[list[str], int]:
     """The source lines of the function (or lambda line) that ``code`` was compiled from, and
-    the number of the first one; OSError if the source is not available.
+    the number of the first one; OSError if the source is not available."""
+    lines, first, _ = parsed_block(code)
+    return lines, first
+
+
+def parsed_block(code: types.CodeType) -> tuple[list[str], int, ast.Module | None]:
+    """:func:`source_block`, and the block's dedented text parsed (``ast``; None where
+    ``inspect`` had to decide the block).
 
     The block is cut where the indentation returns to the definition's level; the cut is
-    checked by parsing it, and ``inspect`` (which tokenizes, and on first use maps every
-    loaded module to its file) decides the rare cases the check refuses (a string or bracket
-    continued at the definition's indentation).
+    checked by parsing it (the parse is kept, so nothing parses it twice), and ``inspect``
+    (which tokenizes, and on first use maps every loaded module to its file) decides the rare
+    cases the check refuses (a string or bracket continued at the definition's indentation).
     """
     linecache.checkcache(code.co_filename)
     all_lines = linecache.getlines(code.co_filename)
     first = code.co_firstlineno
     if not all_lines or first > len(all_lines):
         lines, first = inspect.getsourcelines(code)
-        return lines, first
+        return lines, first, None
     lines = _indented_block(all_lines, first - 1)
     try:
-        compile(textwrap.dedent("".join(lines)), "<block>", "exec", ast.PyCF_ONLY_AST)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
     except SyntaxError:
-        return inspect.getblock(all_lines[first - 1:]), first
-    return lines, first
+        return inspect.getblock(all_lines[first - 1:]), first, None
+    return lines, first, tree
 
 
 def _indented_block(all_lines: list[str], start: int) -> list[str]:
@@ -94,12 +101,13 @@ def _indented_block(all_lines: list[str], start: int) -> list[str]:
     return all_lines[start:end]
 
 
-def _source_lines(fn: types.FunctionType) -> tuple[list[str], int, str]:
+def _source_lines(fn: types.FunctionType) -> tuple[list[str], int, str,
+                                                  ast.Module | None]:
     code = fn.__code__
     filename = code.co_filename
     try:
         # The code object, not the function: inspect follows __wrapped__ on functions.
-        lines, first = source_block(code)
+        lines, first, tree = parsed_block(code)
     except (OSError, TypeError, IndexError):
         raise TransformError(
             f"cannot differentiate {fn.__qualname__}: its source code is not available "
@@ -107,7 +115,7 @@ def _source_lines(fn: types.FunctionType) -> tuple[list[str], int, str]:
             construct="function without source",
             hint="define the function in a .py file (or a notebook cell) so chainrule can "
                  "read it, or register a rule for it with @chainrule.adjoint") from None
-    return [line.rstrip("\n") for line in lines], max(first, 1), filename
+    return [line.rstrip("\n") for line in lines], max(first, 1), filename, tree
 
 
 def parse_function(fn: Any) -> ParsedFunction:
@@ -119,11 +127,10 @@ def parse_function(fn: Any) -> ParsedFunction:
         raise TypeError(f"chainrule can only differentiate Python functions, got "
                         f"{type(fn).__name__} {fn!r}; register a rule for it with "
                         f"@chainrule.adjoint")
-    lines, first, filename = _source_lines(fn)
-    dedented = textwrap.dedent("\n".join(lines))
+    lines, first, filename, tree = _source_lines(fn)
     source_map = SourceMap(filename, first, lines, fn.__qualname__)
     try:
-        module = parse(dedented)
+        module = parse(textwrap.dedent("\n".join(lines))) if tree is None else from_ast(tree)
     except SyntaxError as error:
         raise TransformError(
             f"cannot differentiate {fn.__qualname__}: its source could not be isolated "

@@ -234,3 +234,16 @@ def test_np_matmul_is_a_product_not_an_elementwise_ufunc():
     chainrule.check_grad(matmul_function_then_broadcast, M, v, B, wrt=(0, 1, 2))
     chainrule.check_grad(matmul_function_then_broadcast, M, v, rng.standard_normal((3, 3)),
                          wrt=(0, 1, 2))
+
+
+def test_value_and_grad_per_shape_class():
+    both = chainrule.value_and_grad(add_and_reduce, wrt=(0, 1))
+    rng = np.random.default_rng(10)
+    for shape_a, shape_b in (((3,), (3,)), ((2, 3), (1, 3)), ((3,), (3,))):
+        a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+        value, (da, db) = both(a, b)
+        assert value == pytest.approx(add_and_reduce(a, b), rel=1e-14)
+        expected = chainrule.grad(add_and_reduce, wrt=(0, 1))(a, b)
+        np.testing.assert_array_equal(da, expected[0])
+        np.testing.assert_array_equal(db, expected[1])
+        assert db.shape == shape_b

@@ -247,3 +247,19 @@ def test_value_and_grad_per_shape_class():
         np.testing.assert_array_equal(da, expected[0])
         np.testing.assert_array_equal(db, expected[1])
         assert db.shape == shape_b
+
+
+def scaled_by_an_item(x, Xs):
+    t = x * Xs[0]
+    return np.sum(t * t)
+
+
+def test_object_arrays_and_subclasses_have_no_shape_class():
+    items = np.empty(2, dtype=object)
+    items[0], items[1] = np.full((2, 3), 0.5), np.full((2, 3), 2.0)
+    assert shape_class((items, np.ma.masked_array(np.ones(3)), np.ones(3))) == \
+        (None, None, ("d0",))
+    x = np.array([0.3, -0.2, 0.1])
+    # An element of an object array is whatever it holds: here a (2, 3) array, not a number.
+    # f = sum over the 2 rows of (0.5 x)^2, so df/dx = 2 * 2 * 0.25 * x = x.
+    np.testing.assert_allclose(chainrule.grad(scaled_by_an_item)(x, items), x, rtol=1e-12)

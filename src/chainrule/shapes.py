@@ -35,11 +35,14 @@ _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
 
 def shape_class(arguments: tuple) -> tuple:
     """Per argument, its shape with every dimension but 0 and 1 replaced by a symbol shared by
-    equal dimensions; None for what is not a NumPy array or scalar."""
+    equal dimensions; None for what is not a plain NumPy array or scalar of numbers. (An
+    object array's elements, or a subclass's rows, need not have the shapes the rules of
+    this module give them.)"""
     symbols: dict[int, str] = {}
     shapes = []
     for argument in arguments:
-        if not isinstance(argument, (np.ndarray, np.generic)):
+        if not (type(argument) is np.ndarray or isinstance(argument, np.generic)) or \
+                argument.dtype.kind == "O":
             shapes.append(None)
             continue
         shapes.append(tuple(size if size in (0, 1) else

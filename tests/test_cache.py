@@ -98,3 +98,30 @@ def test_cache_is_bounded(fresh_cache, monkeypatch):
         exec(compile(source, filename, "exec"), namespace)
         assert grad(namespace["p"])(1.0) == power
     assert chainrule.cache_info().entries <= 4
+
+
+def _scaled_sum(c):
+    def scaled(x):
+        return np.sum(x * c)
+    return scaled
+
+
+def _calls_scaled(c):
+    inner = _scaled_sum(c)
+
+    def outer(x):
+        return inner(x) * 2.0
+    return outer
+
+
+def test_closures_of_one_def_each_get_code_for_their_own_values(fresh_cache):
+    # One transform serves closures made by the same def, but it was specialized for the
+    # first one's values: a number there, an array in the second.
+    by_number, by_array = _scaled_sum(2.0), _scaled_sum(np.ones((3, 4)))
+    np.testing.assert_array_equal(grad(by_number)(np.ones(4)), np.full(4, 2.0))
+    np.testing.assert_array_equal(grad(by_array)(np.ones(4)), np.full(4, 3.0))
+    np.testing.assert_array_equal(grad(by_number)(np.ones(4)), np.full(4, 2.0))
+    # The same through a called closure's forward/backward pair.
+    np.testing.assert_array_equal(grad(_calls_scaled(2.0))(np.ones(4)), np.full(4, 4.0))
+    np.testing.assert_array_equal(grad(_calls_scaled(np.ones((3, 4))))(np.ones(4)),
+                                  np.full(4, 6.0))

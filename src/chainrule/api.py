@@ -21,7 +21,7 @@ from .normalize import NormalFunction, normalize, parameter_names
 from .parsing import parse_function
 from .targets import Target, resolve_target
 from .generate import build_gradient
-from .staleness import still_valid
+from .staleness import for_function, still_valid
 from .kinds import CONTAINER, NUMERIC, SCALAR, kind_of_value
 from .shapes import shape_class
 
@@ -194,9 +194,11 @@ class GradientFunction:
         key = ("gradient", function.__code__, id(function.__globals__), self.wrt, self.mode,
                kinds)
         compiled = cache.lookup_for_shapes(key, shapes, make)
-        if not still_valid(compiled.generated.dependencies):
-            cache.forget(key)                    # a function it calls was redefined
+        dependencies = for_function(compiled.generated.dependencies, function)
+        if not still_valid(dependencies):
+            cache.forget(key)        # a function it calls was redefined, or another closure
             compiled = cache.lookup_for_shapes(key, shapes, make)
+            dependencies = for_function(compiled.generated.dependencies, function)
         self._last_source = "\n".join([compiled.generated.source] + compiled.generated.called)
         bound = bind(compiled, function)[compiled.generated.name]
         if arguments is None:
@@ -209,7 +211,7 @@ class GradientFunction:
         else:
             self._specialized[kinds] = bound
         # The same for every shape class: which of your functions the code calls.
-        self._dependencies[kinds] = compiled.generated.dependencies
+        self._dependencies[kinds] = dependencies
         return bound
 
     def _code_slot(self, arguments: tuple) -> tuple[dict, tuple]:

@@ -16,7 +16,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from . import cache
-from .staleness import still_valid
+from .staleness import for_function, still_valid
 
 
 @dataclass
@@ -80,11 +80,12 @@ def _make(function: types.FunctionType, wrt: tuple[str, ...], kinds: dict[str, s
     key = ("vjp", function.__code__, id(function.__globals__), wrt,
            tuple(sorted(kinds.items())))
     compiled = cache.lookup(key, make)
-    if not still_valid(compiled.generated.dependencies):
-        cache.forget(key)                        # a function it calls was redefined
+    dependencies = for_function(compiled.generated.dependencies, function)
+    if not still_valid(dependencies):
+        cache.forget(key)            # a function it calls was redefined, or another closure
         compiled = cache.lookup(key, make)
+        dependencies = for_function(compiled.generated.dependencies, function)
     forward_name, backward_name = compiled.generated.names
     functions = bind(compiled, function, with_defaults=(forward_name,))
     source = "\n".join([compiled.generated.source] + compiled.generated.called)
-    return VJP(functions[forward_name], functions[backward_name], source,
-               compiled.generated.dependencies)
+    return VJP(functions[forward_name], functions[backward_name], source, dependencies)

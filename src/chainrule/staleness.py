@@ -29,6 +29,19 @@ class PythonNumber:
     constant such as ``DT = 0.01``: the code was specialized for a scalar there)."""
 
 
+def for_function(dependencies: list[tuple], function) -> list[tuple]:
+    """``dependencies`` with the closure cells they read taken from ``function``: closures
+    made by one ``def`` share a transform (made for one of them), but each holds its own
+    values, and each must be checked against its own."""
+    cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
+    if not cells:
+        return dependencies
+    return [(CellNamespace(cells[key]), key, expected)
+            if isinstance(namespace, CellNamespace) and key in cells
+            else (namespace, key, expected)
+            for namespace, key, expected in dependencies]
+
+
 def still_valid(dependencies: list[tuple]) -> bool:
     """Whether every name the generated code resolved still means the same function (or
     still holds a Python number)."""

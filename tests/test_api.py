@@ -181,6 +181,20 @@ def test_non_numeric_arguments_are_refused():
         grad(f)(np.array([1j]))
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")   # np.matrix itself
+def test_np_matrix_arguments_are_refused():
+    # For np.matrix, * is a matrix product: an elementwise rule would be silently wrong.
+    def f(M, N):
+        return np.sum(M * N)
+
+    M = np.matrix(np.eye(2))
+    for wrt in (0, 1):
+        with pytest.raises(TypeError, match=r"argument 'N' is a np.matrix.*np.asarray"):
+            grad(f, wrt=wrt)(np.eye(2), M)
+    with pytest.raises(TypeError, match=r"argument 'M' is a np.matrix"):
+        chainrule.source(f, M, np.eye(2))
+
+
 def test_wrong_call_arguments():
     with pytest.raises(TypeError, match="poly"):
         grad(poly)(1.0, 2.0)

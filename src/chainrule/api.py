@@ -214,6 +214,17 @@ class GradientFunction:
         self._dependencies[kinds] = dependencies
         return bound
 
+    def _kinds_of_types(self, types_: tuple) -> tuple[str, ...]:
+        """The argument kinds for these argument types (decided once per tuple of types)."""
+        for position, kind in enumerate(types_):
+            if issubclass(kind, np.matrix):
+                raise TypeError(
+                    f"{self._target.function.__name__}: argument "
+                    f"'{self._parameters[position]}' is a np.matrix, whose * and ** are "
+                    f"matrix operations that chainrule's rules do not follow; pass "
+                    f"np.asarray(...) (and write @ for matrix products)")
+        return tuple([_KIND_OF_TYPE.get(kind, NUMERIC) for kind in types_])
+
     def _code_slot(self, arguments: tuple) -> tuple[dict, tuple]:
         """Where the generated function for these (already called with) arguments is kept:
         ``table[key]``. For the benchmarks, which time or replace it."""
@@ -251,8 +262,7 @@ class GradientFunction:
         types_ = tuple(map(type, arguments))
         kinds = _KINDS_OF_TYPES.get(types_)
         if kinds is None:
-            kinds = _KINDS_OF_TYPES[types_] = tuple([_KIND_OF_TYPE.get(t, NUMERIC)
-                                                     for t in types_])
+            kinds = _KINDS_OF_TYPES[types_] = self._kinds_of_types(types_)
         generated = self._specialized.get(kinds)
         if type(generated) is _ByShapes:         # code made for the arguments' shape class
             generated = generated.get(generated.key(arguments))
@@ -286,6 +296,7 @@ class GradientFunction:
     def source_for(self, *args, **kwargs) -> str:
         """The generated source specialized for these example arguments."""
         arguments = self._all_arguments(args, kwargs)
+        self._kinds_of_types(tuple(map(type, arguments)))          # refuses what calls refuse
         self._specialize(tuple(map(kind_of_value, arguments)), arguments)
         return self._last_source
 

@@ -263,3 +263,16 @@ def test_object_arrays_and_subclasses_have_no_shape_class():
     # An element of an object array is whatever it holds: here a (2, 3) array, not a number.
     # f = sum over the 2 rows of (0.5 x)^2, so df/dx = 2 * 2 * 0.25 * x = x.
     np.testing.assert_allclose(chainrule.grad(scaled_by_an_item)(x, items), x, rtol=1e-12)
+
+
+def test_source_shows_the_code_the_latest_call_ran():
+    gradient = chainrule.grad(add_and_reduce, wrt=(0, 1))
+    same, broadcasting = (np.ones(3), np.ones(3)), (np.ones(3), np.ones(1))
+    gradient(*same)
+    assert "unbroadcast" not in gradient.source
+    gradient(*broadcasting)
+    assert "unbroadcast(" in gradient.source
+    gradient(*same)                                      # served from the cache
+    assert "unbroadcast" not in gradient.source
+    gradient(1.5, 2.5)                                   # other kinds
+    assert "unbroadcast" not in gradient.source and "def add_and_reduce_grad" in gradient.source

@@ -169,7 +169,7 @@ class GradientFunction:
         # kinds -> code, or (for code made per shape class) _ByShapes: exact shapes -> code
         self._specialized: dict[tuple, Callable | _ByShapes] = {}
         self._dependencies: dict[tuple, list] = {}
-        self._last_source: str | None = None
+        self._latest: Callable | None = None    # the code the latest call ran (for .source)
         self._bound_arguments = bool(target.leading or target.keywords)
         functools.update_wrapper(self, primal)
         self.__signature__ = inspect.signature(primal)
@@ -199,8 +199,9 @@ class GradientFunction:
             cache.forget(key)        # a function it calls was redefined, or another closure
             compiled = cache.lookup_for_shapes(key, shapes, make)
             dependencies = for_function(compiled.generated.dependencies, function)
-        self._last_source = "\n".join([compiled.generated.source] + compiled.generated.called)
         bound = bind(compiled, function)[compiled.generated.name]
+        bound.chainrule_source = "\n".join([compiled.generated.source] +
+                                           compiled.generated.called)
         if arguments is None:
             return bound                         # the general code, to show: calls get theirs
         if compiled.generated.uses_shapes:
@@ -271,6 +272,7 @@ class GradientFunction:
         elif self._dependencies[kinds] and not still_valid(self._dependencies[kinds]):
             del self._specialized[kinds]         # stale for every shape: a callee was redefined
             generated = self._specialize(kinds, arguments)
+        self._latest = generated
         result = generated(*arguments)
         if self.mode == "grad":
             value, gradients = None, result
@@ -287,18 +289,18 @@ class GradientFunction:
 
     @property
     def source(self) -> str:
-        """The generated gradient source: for the arguments of the latest call, or (before any
-        call) for array arguments."""
-        if self._last_source is None:
-            self._specialize(tuple(NUMERIC for _ in self._parameters))
-        return self._last_source
+        """The generated gradient source: for the arguments of the latest call (or
+        :meth:`source_for`), or before any, the general code for array arguments."""
+        if self._latest is None:
+            return self._specialize(tuple(NUMERIC for _ in self._parameters)).chainrule_source
+        return self._latest.chainrule_source
 
     def source_for(self, *args, **kwargs) -> str:
         """The generated source specialized for these example arguments."""
         arguments = self._all_arguments(args, kwargs)
         self._kinds_of_types(tuple(map(type, arguments)))          # refuses what calls refuse
-        self._specialize(tuple(map(kind_of_value, arguments)), arguments)
-        return self._last_source
+        self._latest = self._specialize(tuple(map(kind_of_value, arguments)), arguments)
+        return self._latest.chainrule_source
 
     def __repr__(self) -> str:
         label = getattr(self.primal, "__qualname__", None) or repr(self.primal)

@@ -181,7 +181,6 @@ def test_non_numeric_arguments_are_refused():
         grad(f)(np.array([1j]))
 
 
-@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")   # np.matrix itself
 def test_np_matrix_arguments_are_refused():
     # For np.matrix, * is a matrix product: an elementwise rule would be silently wrong.
     def f(M, N):

@@ -310,6 +310,21 @@ def test_abs_sign_and_copysign_have_zero_derivative_at_zero():
     assert is_nondifferentiable(np.sign)
 
 
+def test_abs_of_booleans_counts_them_as_0_and_1():
+    x = np.array([True, False, True])
+    for fn in (np.abs, np.fabs, abs):
+        np.testing.assert_array_equal(rule_for(fn).function(np.full(3, 2.0), fn(x), x),
+                                      [2.0, 0.0, 2.0])
+
+
+def test_sum_over_axis_0_of_a_0d_array():
+    # NumPy takes axis=0 of a 0-d array and returns it unchanged.
+    for fn in (np.sum, np.nansum):
+        a = np.array(2.5)
+        grad = rule_for(fn).function(np.array(3.0), fn(a, axis=0), a, axis=0)
+        assert np.shape(grad) == () and grad == 3.0
+
+
 def test_clip_boundary_splits_between_value_and_bound():
     rule = rule_for(np.clip).function
     a = np.array([0.0, 0.5, 1.0, 2.0, -1.0])

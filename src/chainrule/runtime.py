@@ -74,6 +74,14 @@ def scalar_seed(out, function_name: str):
                      f"{type(out).__name__}")
 
 
+def sign_of(x):
+    """``np.sign(x)``, the derivative of ``abs`` (0 at 0); also for booleans, which
+    ``np.sign`` refuses: 1.0 where True, 0.0 where False."""
+    if type(x) is bool or getattr(x, "dtype", None) is not None and x.dtype.kind == "b":
+        return np.asarray(x, dtype=np.float64)
+    return np.sign(x)
+
+
 def log_of_base(x):
     """log(x) for the exponent's cotangent of ``x ** y``: 0 where x == 0 (there the result is 0
     for positive y and the term must vanish), NaN where x < 0 (no real derivative)."""

@@ -8,13 +8,14 @@ iterable argument they use the rules of ``runtime.max_of``/``min_of``.
 
 import numpy as np
 
-from ..runtime import log_of_base, max_of, min_of, spread_over, to_ties, unbroadcast
+from ..runtime import (log_of_base, max_of, min_of, sign_of, spread_over, to_ties,
+                       unbroadcast)
 from .registry import adjoint
 
 
 @adjoint(abs)
 def abs_adjoint(out_bar, out, x):
-    return out_bar * np.sign(x)
+    return out_bar * sign_of(x)
 
 
 @adjoint(pow)

@@ -44,7 +44,7 @@ from ..runtime import (append_backward, astype, astype_backward, average_backwar
                        inner_backward, kron_backward, linspace_backward, log_of_base,
                        matmul_adjoint_lhs, matmul_adjoint_rhs, median_backward,
                        nanmean_backward, norm_backward, pad_backward, prod_backward,
-                       restructure, scatter_add, slogdet_backward, solve_backward,
+                       restructure, scatter_add, sign_of, slogdet_backward, solve_backward,
                        sort_backward, split_backward, tensordot_backward, unbroadcast,
                        unstack, vstack_backward)
 from .registry import adjoint, array_attribute, array_method
@@ -169,12 +169,12 @@ def reciprocal_adjoint(out_bar, out, x):
 
 @adjoint(np.abs)
 def abs_adjoint(out_bar, out, x):
-    return out_bar * np.sign(x)
+    return out_bar * sign_of(x)
 
 
 @adjoint(np.fabs)
 def fabs_adjoint(out_bar, out, x):
-    return out_bar * np.sign(x)
+    return out_bar * sign_of(x)
 
 
 @adjoint(np.negative)
@@ -349,8 +349,9 @@ def clip_adjoint(out_bar, out, a, a_min=None, a_max=None):
 def sum_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
     if axis is None or keepdims:
         grad = np.broadcast_to(out_bar, np.shape(a))
-    else:
-        grad = np.broadcast_to(np.expand_dims(out_bar, axis), np.shape(a))
+    else:       # (NumPy also takes axis=0 of a 0-d array, and leaves it as it is)
+        grad = np.broadcast_to(np.expand_dims(out_bar, axis) if np.ndim(a) else out_bar,
+                               np.shape(a))
     return grad
 
 
@@ -359,7 +360,7 @@ def nansum_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
     if axis is None or keepdims:
         grad = out_bar
     else:
-        grad = np.expand_dims(out_bar, axis)
+        grad = np.expand_dims(out_bar, axis) if np.ndim(a) else out_bar
     return np.where(np.isnan(a), 0.0, grad)
 
 

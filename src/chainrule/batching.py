@@ -9,7 +9,8 @@ time is written by hand. Only the order of the additions changes.
 
 Rows are collected once however many sums read them (``g`` of ``Wh @ h + Wx @ x`` feeds both
 weight gradients), and a side that the reverse loop takes from a stack is that stack, read
-backwards (``h_1_stack[::-1]``), not collected again.
+backwards (``h_1_stack[::-1]``), not collected again. A loop that undoes element stores
+(``h[0] = ...`` in the primal) is left as it is: its arrays change from turn to turn.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import gast
 
 from . import runtime
 from .simplify import names_in
-from .syntax import assign, const, make, name
+from .syntax import assign, const, make, name, walk
 
 # per-iteration helper -> (summing helper, position of the matrix, position of the vector)
 _SUMMED = {runtime.matmul_adjoint_lhs: ("summed_matmul_adjoint_lhs",
@@ -41,7 +42,7 @@ def sum_products_after(loop, helpers: dict[str, object], helper: Callable,
     """
     summed_by_name = {identifier: _SUMMED[function] for identifier, function in helpers.items()
                       if any(function is known for known in _SUMMED)}
-    if not summed_by_name:
+    if not summed_by_name or _undoes_stores(loop, helpers):
         return [], [], set()
     reads, writes = names_in(loop)
     occurrences = collections.Counter(reads + writes)
@@ -138,6 +139,17 @@ class _Rows:
             gast.Attribute, value=name(collected), attr="append", ctx=gast.Load()),
             args=[value], keywords=[])))
         return name(collected)
+
+
+def _undoes_stores(loop, helpers: dict[str, object]) -> bool:
+    """Whether the loop puts back elements the primal overwrote (``restore_item``): each turn
+    then sees its arrays in their state at that turn, and rows read after the loop would all
+    see the state before it."""
+    restoring = {identifier for identifier, function in helpers.items()
+                 if function is runtime.restore_item}
+    return bool(restoring) and any(
+        isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+        and node.func.id in restoring for node in walk(loop))
 
 
 def _stack_targets(loop) -> dict[str, str]:

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+import chainrule
 from chainrule import grad
 
 
@@ -99,3 +100,13 @@ def test_source_block_matches_inspect():
     for function in (at_column_zero, decorated_over_two_lines, _decorate, grad,
                      test_nan_and_infinity_propagate_as_the_math_implies):
         assert source_block(function.__code__) == inspect.getsourcelines(function.__code__)
+
+
+def dot_with_a_list(v, x):
+    return np.tanh(x @ v)
+
+
+def test_a_list_operand_of_a_vector_product():
+    # NumPy reads the list as an array; its adjoint must too (found by a helper's attack).
+    chainrule.check_grad(dot_with_a_list, [0.5, -0.2, 0.1], np.array([0.3, 0.4, 0.5]), wrt=1)
+    chainrule.check_grad(dot_with_a_list, np.array([0.5, -0.2, 0.1]), [0.3, 0.4, 0.5], wrt=0)

@@ -101,8 +101,18 @@ def _ndim(x) -> int:
     return ndim if ndim is not None else np.ndim(x)
 
 
+def _as_operands(x, y):
+    """``x`` and ``y`` as ``@`` sees them: a list or tuple operand is an array."""
+    if type(x) is list or type(x) is tuple:
+        x = np.asarray(x)
+    if type(y) is list or type(y) is tuple:
+        y = np.asarray(y)
+    return x, y
+
+
 def matmul_adjoint_lhs(g, x, y):
     """Cotangent of ``x`` in ``x @ y`` (NumPy's 1-d promotion rules included)."""
+    x, y = _as_operands(x, y)
     x_nd, y_nd = _ndim(x), _ndim(y)
     if y_nd == 1 and x_nd == 2 and _ndim(g) == 1:
         return np.multiply.outer(g, y)                # a matrix times a vector: g y^T
@@ -117,6 +127,7 @@ def matmul_adjoint_lhs(g, x, y):
 
 def matmul_adjoint_rhs(g, x, y):
     """Cotangent of ``y`` in ``x @ y``."""
+    x, y = _as_operands(x, y)
     x_nd, y_nd = _ndim(x), _ndim(y)
     if y_nd == 1 and x_nd == 2 and _ndim(g) == 1:
         return g @ x                                  # a matrix times a vector: x^T g

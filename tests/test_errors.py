@@ -106,6 +106,39 @@ def test_in_place_update_of_a_shared_array_is_refused():
     assert "total += 1.0" in str(caught.value) and "copy()" in str(caught.value)
 
 
+def test_appending_to_a_shared_list_is_refused():
+    def f(x):
+        a = [x]
+        b = a
+        a.append(x * 2.0)     # Python: b sees the new item; a new list would not
+        return sum(b)
+
+    with pytest.raises(TransformError, match=r"in-place change of the list 'a' "
+                                             r"\(a.append\(...\)\), which is also 'b'") as caught:
+        grad(f)(1.0)
+    assert "a = list(b)" in str(caught.value)
+
+
+@pytest.mark.parametrize("change", ["items.append(v * 0.5)", "items += [v * 0.5]",
+                                    "items.extend([x])"])
+def test_growing_the_list_a_loop_iterates_is_refused(tmp_path, change):
+    # Python's loop goes on to the new items (a worklist); the normal form's would not. The
+    # loop need not read the elements: the number of turns changes.
+    import importlib.util
+    path = tmp_path / "worklist.py"
+    path.write_text("def f(x):\n    items = [x]\n    total = 0.0\n    for v in items:\n"
+                    "        total = total + x\n        if len(items) < 4:\n"
+                    f"            {change}\n    return total\n")
+    spec = importlib.util.spec_from_file_location("chainrule_worklist", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(TransformError, match=r"in-place change of the list 'items' .*which "
+                                             r"is also the sequence the loop at line 4 "
+                                             r"iterates") as caught:
+        grad(module.f)(1.0)
+    assert "while i < len(items)" in str(caught.value)
+
+
 def test_in_place_update_of_a_shared_python_number_is_rebinding():
     def f(x):
         total = x

@@ -256,30 +256,53 @@ class GradientBuilder:
         for op in operations:
             if op.kind == REFUSED and op.target and activity.active(op.target):
                 raise op.problem
-            shared = getattr(op.statement, "chainrule_shared_with", None)
+            shared = list(getattr(op.statement, "chainrule_shared_with", None) or ())
             updated = getattr(getattr(op.statement, "value", None), "left", None)  # before op=
             kind = kinds.atom(updated)
+            iterated = getattr(op.statement, "chainrule_iterated", None)
+            if iterated and (kind == CONTAINER or iterated[1]):
+                shared.append(iterated[0])        # a list's length, or elements the loop reads
             if shared and kind != SCALAR:
-                user = op.statement.user_statement
-                target = user.target.id
-                # Entries are other names, or a description (the sequence a loop iterates).
-                names_ = [n for n in shared if n.isidentifier()]
-                what = ", ".join([repr(n) for n in names_] +
-                                 [n for n in shared if not n.isidentifier()])
-                copy = f"{target} = {names_[0]}.copy()" if names_ else \
-                    f"iterate over {target}.copy()"
-                problem = TransformError(
-                    f"cannot differentiate {self.parsed.name}: in-place update of "
-                    f"'{target}', which names the same array as {what}",
-                    construct="in-place update of a shared array",
-                    origin=self.parsed.origin(user),
-                    hint=f"write {target} = {target} <op> ... to make a new array, or copy "
-                         f"first ({copy})")
+                problem = self.shared_update_problem(op.statement.user_statement, shared,
+                                                     kind == CONTAINER)
                 if kind == CONTAINER:
                     raise problem
                 # A NumPy scalar is immutable, an array is not: which one is only known
                 # when the code runs, so the check runs then.
                 self.guards[id(op.statement)] = (updated.id, runtime.SharedUpdateCheck(problem))
+
+    def shared_update_problem(self, user, shared: list[str], is_list: bool) -> TransformError:
+        """The error for an in-place change (``a += ...``, ``xs.append(v)``) of an object that
+        other names, or the sequence a loop iterates, also see: Python's later reads would see
+        the change, the normal form's new object would not."""
+        # Entries are other names, or a description (the sequence a loop iterates).
+        names_ = [n for n in shared if n.isidentifier()]
+        what = ", ".join([repr(n) for n in names_] + [n for n in shared if not n.isidentifier()])
+        origin = self.parsed.origin(user)
+        if isinstance(user, gast.AugAssign) and not is_list:
+            target = user.target.id
+            copy = f"{target} = {names_[0]}.copy()" if names_ else \
+                f"iterate over {target}.copy()"
+            return TransformError(
+                f"cannot differentiate {self.parsed.name}: in-place update of '{target}', "
+                f"which names the same array as {what}",
+                construct="in-place update of a shared array", origin=origin,
+                hint=f"write {target} = {target} <op> ... to make a new array, or copy "
+                     f"first ({copy})")
+        if isinstance(user, gast.AugAssign):               # xs += ys
+            target = user.target.id
+            change = f"{target} {'*' if isinstance(user.op, gast.Mult) else '+'}= ..."
+        else:                                              # xs.append(v), xs.extend(vs)
+            target = user.value.func.value.id
+            change = f"{target}.{user.value.func.attr}(...)"
+        hint = f"build a new list ({target} = {target} + [...]), or copy first " \
+            f"({target} = list({names_[0]}))" if names_ else \
+            f"iterate over a copy (list({target})) if the loop should not see the change; a " \
+            f"while loop over an index (while i < len({target})) sees new items"
+        return TransformError(
+            f"cannot differentiate {self.parsed.name}: in-place change of the list "
+            f"'{target}' ({change}), which is also {what}",
+            construct="in-place change of a shared list", origin=origin, hint=hint)
 
     # -- the primal sweep, with what loops must record --------------------------------------
 

@@ -91,8 +91,9 @@ class Normalizer:
         # `a = b` share the object; an in-place `a += ...` on an array would change both).
         self.shared: dict[str, set[str]] = {}
         # User names holding, when an enclosing for loop started, the sequence it iterates:
-        # `a += ...` on them would change what the loop goes on to read.
-        self.iterated: dict[str, str] = {}
+        # `a += ...` or `a.append(v)` on them would change what the loop goes on to read.
+        # Each has its description and whether the loop reads the elements.
+        self.iterated: dict[str, tuple[str, bool]] = {}
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -288,6 +289,8 @@ class Normalizer:
             self.block[-1].chainrule_appended = 1        # the reverse slices off the end
         if others:
             self.block[-1].chainrule_shared_with = sorted(others)
+        if owner in self.iterated:                        # a loop that would see the change
+            self.block[-1].chainrule_iterated = self.iterated[owner]
         return True
 
     def refuse_global_mutation(self, call) -> None:
@@ -684,14 +687,16 @@ class Normalizer:
         iterated = dict(self.iterated)
         read_in_body = name_ids(original.body, gast.Load)
         for target, source in zip(targets, sources):
-            # An element the body never reads cannot see the update (nor can an index).
-            if source is not None and isinstance(source[0], gast.Name) and \
-                    name_ids(target, gast.Store) & read_in_body:
+            if source is not None and isinstance(source[0], gast.Name):
                 origin = self.parsed.origin(original)
+                # An element the body never reads cannot see an array's update (nor can an
+                # index); a list's new length changes the loop all the same.
+                reads = bool(name_ids(target, gast.Store) & read_in_body)
                 for user, version in at_entry.items():
                     if version == source[0].id and user in self.local_names:
                         self.iterated[user] = (f"the sequence the loop at line "
-                                               f"{origin.lineno if origin else '?'} iterates")
+                                               f"{origin.lineno if origin else '?'} iterates",
+                                               reads)
         try:
             body, after_body = self.nested(unpacking + node.body, before)
         finally:
@@ -849,14 +854,14 @@ class Normalizer:
         elif isinstance(node, gast.AugAssign):
             current = self.read(node.target.id, node.target)
             others = self.shared.get(current.id, set()) - {node.target.id}
-            if node.target.id in self.iterated:
-                others = others | {self.iterated[node.target.id]}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
             if others:
                 # On an array this updates the object that `others` also name; the reverse
                 # builder refuses it unless the value is a Python scalar.
                 self.block[-1].chainrule_shared_with = sorted(others)
+            if node.target.id in self.iterated:
+                self.block[-1].chainrule_iterated = self.iterated[node.target.id]
         elif isinstance(node, gast.Expr):
             self.refuse_global_mutation(node.value)
             if self.list_method(node.value):

@@ -32,20 +32,17 @@ class CacheInfo:
 
 def lookup(key, make: Callable[[], Any]) -> Any:
     """The cached value for ``key``, made (once, under the lock) if missing."""
-    value = _entries.get(key)
+    value = _hit(key)
     if value is not None:
-        _stats["hits"] += 1
         return value
     with _lock:
-        value = _entries.get(key)
+        value = _hit(key)
         if value is None:
             _stats["misses"] += 1
             value = make()
             _entries[key] = value
             while len(_entries) > MAX_ENTRIES:
                 _entries.popitem(last=False)
-        else:
-            _stats["hits"] += 1
         return value
 
 
@@ -54,14 +51,12 @@ def lookup_for_shapes(key, shapes, make: Callable[[], Any]) -> Any:
     for the general code). A transform made for a class that turned out not to rely on it
     (``generated.uses_shapes`` false) serves every class: it is stored under ``key`` alone,
     so other classes find it."""
-    value = _entries.get(key)
+    value = _hit(key)
     if value is not None:
-        _stats["hits"] += 1
         return value
     with _lock:
-        value = _entries.get(key)
+        value = _hit(key)
         if value is not None:
-            _stats["hits"] += 1
             return value
         value = lookup((key, shapes), make)
         # Made without a class (shapes None), it is the general code but says nothing of
@@ -70,6 +65,14 @@ def lookup_for_shapes(key, shapes, make: Callable[[], Any]) -> Any:
             _entries.pop((key, shapes), None)
             _entries[key] = value
         return value
+
+
+def _hit(key) -> Any:
+    """The cached value for ``key`` (counted as a hit), or None."""
+    value = _entries.get(key)
+    if value is not None:
+        _stats["hits"] += 1
+    return value
 
 
 def forget(key) -> None:

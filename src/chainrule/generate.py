@@ -14,11 +14,12 @@ import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import runtime
 from .activity import analyse
 from .errors import TransformError
-from .kinds import CONTAINER, SCALAR, Kinds
+from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
 from .operations import REFUSED, classify, local_name, simple_statements
 from .parsing import resolve_global
@@ -259,17 +260,29 @@ class GradientBuilder:
             shared = list(getattr(op.statement, "chainrule_shared_with", None) or ())
             updated = getattr(getattr(op.statement, "value", None), "left", None)  # before op=
             kind = kinds.atom(updated)
+            # What the change would be seen through: the other names see an array or a list
+            # changed in place; the loop sees a list's new length, and an array's update only
+            # in the elements it reads.
+            seen_in = {np.ndarray, list} if shared else set()
             iterated = getattr(op.statement, "chainrule_iterated", None)
-            if iterated and (kind == CONTAINER or iterated[1]):
-                shared.append(iterated[0])        # a list's length, or elements the loop reads
-            if shared and kind != SCALAR:
-                problem = self.shared_update_problem(op.statement.user_statement, shared,
-                                                     kind == CONTAINER)
-                if kind == CONTAINER:
-                    raise problem
-                # A NumPy scalar is immutable, an array is not: which one is only known
-                # when the code runs, so the check runs then.
-                self.guards[id(op.statement)] = (updated.id, runtime.SharedUpdateCheck(problem))
+            if iterated and kind != SCALAR:
+                description, reads_elements, grows = iterated
+                shared.append(description)
+                seen_in |= {np.ndarray, list} if reads_elements else {list}
+                if grows:                               # xs.append(v): a list, surely
+                    kind = CONTAINER
+            if kind == NUMERIC:
+                seen_in.discard(list)
+            if not seen_in or kind == SCALAR:
+                continue
+            problem = self.shared_update_problem(op.statement.user_statement, shared,
+                                                 kind == CONTAINER)
+            if kind == CONTAINER:
+                raise problem
+            # An array or a list changes in place, a NumPy scalar or a tuple is rebound:
+            # which one it is is only known when the code runs, so the check runs then.
+            self.guards[id(op.statement)] = (updated.id, runtime.SharedUpdateCheck(
+                problem, tuple(sorted(seen_in, key=lambda t: t.__name__))))
 
     def shared_update_problem(self, user, shared: list[str], is_list: bool) -> TransformError:
         """The error for an in-place change (``a += ...``, ``xs.append(v)``) of an object that
@@ -295,10 +308,13 @@ class GradientBuilder:
         else:                                              # xs.append(v), xs.extend(vs)
             target = user.value.func.value.id
             change = f"{target}.{user.value.func.attr}(...)"
-        hint = f"build a new list ({target} = {target} + [...]), or copy first " \
-            f"({target} = list({names_[0]}))" if names_ else \
-            f"iterate over a copy (list({target})) if the loop should not see the change; a " \
-            f"while loop over an index (while i < len({target})) sees new items"
+        if names_:
+            hint = (f"build a new list ({target} = {target} + [...]), or copy first "
+                    f"({target} = list({names_[0]}))")
+        else:
+            hint = (f"iterate over a copy (list({target})) if the loop should not see the "
+                    f"change; a while loop over an index (while i < len({target})) sees new "
+                    f"items")
         return TransformError(
             f"cannot differentiate {self.parsed.name}: in-place change of the list "
             f"'{target}' ({change}), which is also {what}",

@@ -289,8 +289,8 @@ class Normalizer:
             self.block[-1].chainrule_appended = 1        # the reverse slices off the end
         if others:
             self.block[-1].chainrule_shared_with = sorted(others)
-        if owner in self.iterated:                        # a loop that would see the change
-            self.block[-1].chainrule_iterated = self.iterated[owner]
+        if owner in self.iterated:     # the loop sees the new length, read elements or not
+            self.block[-1].chainrule_iterated = (*self.iterated[owner], True)
         return True
 
     def refuse_global_mutation(self, call) -> None:
@@ -861,7 +861,7 @@ class Normalizer:
                 # builder refuses it unless the value is a Python scalar.
                 self.block[-1].chainrule_shared_with = sorted(others)
             if node.target.id in self.iterated:
-                self.block[-1].chainrule_iterated = self.iterated[node.target.id]
+                self.block[-1].chainrule_iterated = (*self.iterated[node.target.id], False)
         elif isinstance(node, gast.Expr):
             self.refuse_global_mutation(node.value)
             if self.list_method(node.value):

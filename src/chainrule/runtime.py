@@ -916,14 +916,16 @@ def spread_over(g, items):
 
 
 class SharedUpdateCheck:
-    """Raises the prepared error when an ``op=`` on a name that shares its value with another
-    name meets a mutable array (a NumPy scalar or Python number is rebound, not changed)."""
+    """Raises the prepared error when an ``op=`` meets a value of the types that change in
+    place (an array, a list) where another name or a loop would see the change (a NumPy
+    scalar, a Python number or a tuple is rebound, not changed)."""
 
-    def __init__(self, error: Exception):
+    def __init__(self, error: Exception, changing: tuple = (np.ndarray,)):
         self.error = error
+        self.changing = changing
 
     def __call__(self, value) -> None:
-        if isinstance(value, np.ndarray):
+        if isinstance(value, self.changing):
             raise self.error
 
 

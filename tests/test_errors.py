@@ -168,3 +168,61 @@ def test_in_place_update_of_an_unshared_array_is_fine():
         return np.sum(y * y)
 
     assert np.allclose(grad(f)(np.array([1.0, 2.0])), 4.0 * (2.0 * np.array([1.0, 2.0]) + 1.0))
+
+
+def _sorted_first(x):
+    return sorted([3.0 * x, 10.0])[0]
+
+
+def _zipped(x):
+    pairs = list(zip([x, 2.0 * x], [1.0, 2.0]))
+    return pairs[1][0] * pairs[1][1]
+
+
+def _enumerated_from_2(x):
+    total = 0.0
+    for i, v in enumerate([x, 2.0 * x], start=2):
+        total = total + i * v
+    return total
+
+
+def _divmod_remainder(x):
+    q, r = divmod(x, 1.0)
+    return 5.0 * r + q
+
+
+@pytest.mark.parametrize("function, name", [
+    (_sorted_first, "sorted"), (_zipped, "zip"), (_enumerated_from_2, "enumerate"),
+    (_divmod_remainder, "divmod")])
+def test_builtins_that_pass_values_on_are_refused_not_taken_for_constants(function, name):
+    # They were in the table of callables without a gradient: the gradient read 0.
+    with pytest.raises(TransformError, match=rf"callable (builtins\.)?{name} has no gradient"):
+        grad(function)(1.3)
+
+
+def _counted_with_builtins(x):
+    order = sorted([2, 0, 1])
+    total = 0.0
+    for i, j in zip(order, reversed(order)):
+        total = total + x * i * j
+    return total
+
+
+def test_the_same_builtins_on_values_without_gradient_are_fine():
+    assert grad(_counted_with_builtins)(1.3) == pytest.approx(1.0)
+
+
+def _repeated(x):
+    return sum([x] * 3)
+
+
+def _repeated_zeros_then_stored(x):
+    h = [0.0] * 3
+    h[1] = x * 2.0
+    return sum(h) + h[1] * x
+
+
+def test_a_list_repeated_with_star_is_refused_when_its_items_need_a_gradient():
+    with pytest.raises(TransformError, match="a list repeated with \\* holds values"):
+        grad(_repeated)(1.3)
+    assert grad(_repeated_zeros_then_stored)(1.3) == pytest.approx(2.0 + 4.0 * 1.3)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import operator
 import types
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from .activity import analyse
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
-from .operations import REFUSED, classify, local_name, simple_statements
+from .operations import REFUSED, RULE, classify, local_name, simple_statements
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .shapes import Shapes
@@ -257,6 +258,16 @@ class GradientBuilder:
         for op in operations:
             if op.kind == REFUSED and op.target and activity.active(op.target):
                 raise op.problem
+            if op.kind == RULE and op.callee is operator.mul and op.target and \
+                    activity.active(op.target) and \
+                    any(name_ in activity.varied for name_ in op.inputs) and \
+                    CONTAINER in map(kinds.atom, op.arguments.values()):
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: a list repeated with * holds "
+                    f"values that need a gradient", construct="list repetition",
+                    origin=self.parsed.origin(op.statement.user_statement),
+                    hint="write the items out ([x, x, x]), or build the list in a loop with "
+                         ".append")
             shared = list(getattr(op.statement, "chainrule_shared_with", None) or ())
             updated = getattr(getattr(op.statement, "value", None), "left", None)  # before op=
             kind = kinds.atom(updated)

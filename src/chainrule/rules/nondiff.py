@@ -19,9 +19,11 @@ nondifferentiable(
     operator.lshift, operator.rshift,
     why="comparison or integer operation")
 
+# Not here: enumerate, zip, reversed, sorted and divmod pass values on (a loop header that
+# uses them is rewritten before this table is read); called elsewhere on values that need a
+# gradient they are refused, never taken for constants.
 nondifferentiable(
-    len, int, bool, round, range, isinstance, type, id, print, repr, str, hash,
-    enumerate, zip, reversed, sorted, any, all, divmod,
+    len, int, bool, round, range, isinstance, type, id, print, repr, str, hash, any, all,
     why="Python builtin with an integer, boolean or non-numeric result")
 
 nondifferentiable(

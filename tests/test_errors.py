@@ -226,3 +226,75 @@ def test_a_list_repeated_with_star_is_refused_when_its_items_need_a_gradient():
     with pytest.raises(TransformError, match="a list repeated with \\* holds values"):
         grad(_repeated)(1.3)
     assert grad(_repeated_zeros_then_stored)(1.3) == pytest.approx(2.0 + 4.0 * 1.3)
+
+
+def _slice_updated(a):
+    b = a * 1.0
+    v = b[:2]
+    v += a[1:3] * 3.0           # NumPy: writes into b
+    return np.sum(b * b)
+
+
+def _row_updated(m):
+    b = m * 1.0
+    r = b[0]
+    r += m[1] * 3.0
+    return np.sum(b ** 2)
+
+
+def _listed_then_updated(a):
+    b = a * 1.0
+    xs = [b]
+    b += a * 3.0                # the list's item is the same array
+    return np.sum(xs[0] * xs[0])
+
+
+def _dict_item_updated(a):
+    b = a * 1.0
+    d = {"k": b}
+    b += a
+    return np.sum(d["k"] ** 2)
+
+
+def _loop_rows_updated(m):
+    y = m * 1.0
+    for r in y:
+        r += 1.0                # a row of y
+    return np.sum(y * y)
+
+
+def _stored_list_appended(x):
+    d = {}
+    items = [x]
+    d["k"] = items
+    items.append(x * 4.0)       # d["k"] is the same list
+    return sum(d["k"])
+
+
+@pytest.mark.parametrize("function, args, message", [
+    (_slice_updated, (np.array([1.1, 2.3, 0.7]),), r"'v'.*slice, row or item of"),
+    (_row_updated, (np.eye(3) + 0.5,), r"'r'.*slice, row or item of"),
+    (_listed_then_updated, (np.array([1.1, 2.3]),), r"'b'.*an item of 'xs'"),
+    (_dict_item_updated, (np.array([1.1, 2.3]),), r"'b'.*an item of 'd'"),
+    (_loop_rows_updated, (np.eye(3) + 0.5,), r"'r'.*slice, row or item of"),
+    (_stored_list_appended, (1.3,), r"list 'items' \(items.append\(...\)\), which is also an "
+                                    r"item of 'd'"),
+])
+def test_in_place_changes_seen_through_views_and_containers_are_refused(function, args,
+                                                                        message):
+    # Python changes the one object that the view, the container or the loop also holds;
+    # the normal form made a new one (a wrong value; found by a helper's attack).
+    with pytest.raises(TransformError, match=message):
+        grad(function)(*args)
+
+
+def _floats_of_a_list_updated(x):
+    total = 0.0
+    for v in [x, 2.0 * x]:
+        v += 1.0                # a float: rebound, the list is unchanged
+        total = total + v * v
+    return total
+
+
+def test_op_assign_on_numbers_from_a_list_is_rebinding():
+    assert grad(_floats_of_a_list_updated)(1.3) == pytest.approx(2 * 2.3 + 4 * 3.6)

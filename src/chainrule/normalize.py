@@ -83,6 +83,9 @@ class Normalizer:
         self.user_statement = None
         self.local_functions: dict[str, tuple] = {}    # nested def/lambda -> (node, defaults)
         self.views: set[str] = set()                   # SSA names that may view another array
+        # SSA name -> the containers that hold its object (`xs = [b]`, `xs.append(b)`): an
+        # in-place change of it is seen through them.
+        self.held: dict[str, set[str]] = {}
         self.lengths: dict[str, int] = {}              # SSA name -> length of a literal
         self.maybe_unbound: dict[str, tuple] = {}      # SSA name -> (block, loop, statement)
         self.inlining: list[str] = []                  # nested functions being inlined
@@ -280,9 +283,10 @@ class Normalizer:
             return False
         owner = call.func.value.id
         current = self.read(owner, call.func.value)
-        others = self.shared.get(current.id, set()) - {owner}
+        others = (self.shared.get(current.id, set()) - {owner}) | self.held.get(current.id, set())
         added = self.atom(call.args[0])
         if call.func.attr == "append":
+            self.hold(make(gast.List, elts=[added], ctx=gast.Load()), owner)
             added = self.atom(make(gast.List, elts=[added], ctx=gast.Load()))
         self.bind(owner, make(gast.BinOp, left=current, op=gast.Add(), right=added))
         if call.func.attr == "append":
@@ -324,15 +328,16 @@ class Normalizer:
         """``name[index] = value``, in place, on a container the function made itself."""
         owner = target.value.id
         base = self.read(owner, target.value)
-        others = self.shared.get(base.id, set()) - {owner}
+        others = (self.shared.get(base.id, set()) - {owner}) | self.held.get(base.id, set())
         problem = None
         if owner in self.params and self.current.get(owner) == owner:
             problem = (f"assignment into argument '{owner}' would change the caller's object",
                        f"copy it first ({owner} = {owner}.copy())")
         elif others:
+            names_ = sorted(o for o in others if o.isidentifier())
             problem = (f"assignment into '{owner}', which names the same object as "
-                       f"{', '.join(repr(o) for o in sorted(others))}",
-                       f"copy it first ({owner} = {sorted(others)[0]}.copy())")
+                       f"{', '.join([repr(o) for o in names_] + sorted(others - set(names_)))}",
+                       f"copy it first ({owner} = {names_[0] if names_ else owner}.copy())")
         elif owner not in self.local_names or base.id in self.views:
             problem = (f"assignment into '{owner}', which may be a view of another array",
                        f"make it a copy first ({owner} = ....copy())")
@@ -345,6 +350,7 @@ class Normalizer:
         store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
                                                 ctx=gast.Store())], value=value)
         self.emit(store)
+        self.hold(make(gast.List, elts=[value], ctx=gast.Load()), owner)   # d["k"] = lst
 
     # -- nested functions -------------------------------------------------------------------
 
@@ -684,6 +690,8 @@ class Normalizer:
             self.namer.reserve(version)
             loop_targets.append(name(version, store=True))
             elements.append((version, source))
+            if source is not None:
+                self.views.add(version)        # a row of an array, an item of a list
         iterated = dict(self.iterated)
         read_in_body = name_ids(original.body, gast.Load)
         for target, source in zip(targets, sources):
@@ -807,6 +815,7 @@ class Normalizer:
         if isinstance(target, gast.Name):
             value = self.operation(node)
             self.bind(target.id, value)
+            self.hold(value, target.id)
             if isinstance(value, gast.Name) and value.id in self.shared_names():
                 group = self.shared.setdefault(value.id, {self.user_name_of(value.id)})
                 group.add(target.id)
@@ -823,6 +832,15 @@ class Normalizer:
             item = make(gast.Subscript, value=clone(whole), slice=const(position),
                         ctx=gast.Load())
             self.assign_target(element, item)
+
+    def hold(self, container, owner: str) -> None:
+        """Remember that the list, tuple or dict literal ``container`` (bound to ``owner``)
+        holds the objects of the names among its items."""
+        items = container.values if isinstance(container, gast.Dict) else \
+            container.elts if isinstance(container, (gast.List, gast.Tuple)) else ()
+        for item in items:
+            if isinstance(item, gast.Name) and item.id in self.shared_names():
+                self.held.setdefault(item.id, set()).add(f"an item of '{owner}'")
 
     def shared_names(self) -> set[str]:
         """SSA names that are the current value of a local name (copies can share them)."""
@@ -854,6 +872,9 @@ class Normalizer:
         elif isinstance(node, gast.AugAssign):
             current = self.read(node.target.id, node.target)
             others = self.shared.get(current.id, set()) - {node.target.id}
+            others = others | self.held.get(current.id, set())
+            if current.id in self.views and not others and node.target.id not in self.params:
+                others = {"the array or list it may be a slice, row or item of"}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
             if others:

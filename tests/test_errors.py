@@ -298,3 +298,47 @@ def _floats_of_a_list_updated(x):
 
 def test_op_assign_on_numbers_from_a_list_is_rebinding():
     assert grad(_floats_of_a_list_updated)(1.3) == pytest.approx(2 * 2.3 + 4 * 3.6)
+
+
+def _adds_in_place(arr, v):
+    arr += v                    # NumPy: the caller's array changes
+    return 0.0
+
+
+def _calls_an_in_place_adder(a):
+    b = a * 1.0
+    _adds_in_place(b, a * 2.0)  # result unused: the change is the point
+    return np.sum(b * b)
+
+
+def _stores_in_place(arr, v):
+    arr[0] = v
+    return 1.0
+
+
+def _calls_an_in_place_store(a):
+    b = a * 1.0
+    _stores_in_place(b, a[1] * 5.0)
+    return np.sum(b * b)
+
+
+def _adds_to_a_number(s, v):
+    s += v                      # a number: rebound, the caller's unchanged
+    return s
+
+
+def _calls_a_number_adder(x):
+    return _adds_to_a_number(x, 2.0) * x
+
+
+def test_a_called_function_that_changes_its_argument_in_place_is_refused():
+    # The callee's result is unused, so its gradient was never made and its change went
+    # unseen: a wrong gradient (found by a helper's attack).
+    a = np.array([1.1, 2.3])
+    with pytest.raises(TransformError, match=r"_adds_in_place\(\) changes its argument 'arr' "
+                                             r"in place \(line \d+: arr \+= v\), and is given "
+                                             r"'b'"):
+        grad(_calls_an_in_place_adder)(a)
+    with pytest.raises(TransformError, match="assignment into argument 'arr'"):
+        grad(_calls_an_in_place_store)(a)
+    assert grad(_calls_a_number_adder)(1.5) == pytest.approx(2 * 1.5 + 2.0)

@@ -22,7 +22,7 @@ from .activity import analyse
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
-from .operations import REFUSED, RULE, classify, local_name, simple_statements
+from .operations import CALL, REFUSED, RULE, classify, local_name, simple_statements
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .shapes import Shapes
@@ -63,7 +63,8 @@ class GradientBuilder:
         self.helpers: dict[str, object] = {}
         self.call_sites: dict[int, tuple[str, str]] = {}   # statement -> (forward, tape)
         self.saves: dict[int, tuple] = {}       # store statement -> (old-value name, index)
-        self.guards: dict[int, tuple] = {}      # op= statement -> (value, check before it)
+        # statement -> the checks to run before it: (helper name, check, value checked)
+        self.guards: dict[int, list[tuple]] = {}
         self.called_sources: list[str] = []
         self.dependencies: list[tuple] = []
         self._comment_for = None
@@ -268,6 +269,8 @@ class GradientBuilder:
                     origin=self.parsed.origin(op.statement.user_statement),
                     hint="write the items out ([x, x, x]), or build the list in a loop with "
                          ".append")
+            if op.kind == CALL and any(input_ in activity.varied for input_ in op.inputs):
+                self.check_changed_arguments(op, kinds)
             shared = list(getattr(op.statement, "chainrule_shared_with", None) or ())
             updated = getattr(getattr(op.statement, "value", None), "left", None)  # before op=
             kind = kinds.atom(updated)
@@ -292,8 +295,39 @@ class GradientBuilder:
                 raise problem
             # An array or a list changes in place, a NumPy scalar or a tuple is rebound:
             # which one it is is only known when the code runs, so the check runs then.
-            self.guards[id(op.statement)] = (updated.id, runtime.SharedUpdateCheck(
-                problem, tuple(sorted(seen_in, key=lambda t: t.__name__))))
+            self.guards.setdefault(id(op.statement), []).append((
+                "refuse_shared_array_update", runtime.SharedUpdateCheck(
+                    problem, tuple(sorted(seen_in, key=lambda t: t.__name__))), updated.id))
+
+    def check_changed_arguments(self, op, kinds) -> None:
+        """A function of yours called with values that carry a gradient must not change an
+        array or list it is given in place (``arg += ...``): Python changes the caller's
+        object, the callee's normal form a new one of its own. This is checked whether or
+        not the call's result is used (so a callee that cannot be differentiated at all is
+        refused here too); a number given there is rebound, not changed."""
+        from .api import _normal_form                   # (api imports this module)
+        callee = _normal_form(op.callee)                # raises what it refuses
+        for parameter, where in callee.changed_arguments.items():
+            atom = op.arguments.get(parameter)
+            kind = kinds.atom(atom)
+            if not (isinstance(atom, gast.Name) and atom.id in self.locals) or kind == SCALAR:
+                continue
+            origin = callee.parsed.origin(where)
+            name_ = op.callee.__name__
+            problem = TransformError(
+                f"cannot differentiate {self.parsed.name}: {name_}() changes its argument "
+                f"'{parameter}' in place (line {origin.lineno if origin else '?'}: "
+                f"{to_source(where).strip()}), and is given "
+                f"'{atom.id}', which the caller goes on holding",
+                construct="a call that changes its argument",
+                origin=self.parsed.origin(op.statement.user_statement),
+                hint=f"make {name_} return the new value and assign it, or pass a copy")
+            if kind == CONTAINER:
+                raise problem
+            # A NumPy scalar is rebound too: only an array or a list is changed in place.
+            self.guards.setdefault(id(op.statement), []).append((
+                "refuse_changed_argument",
+                runtime.SharedUpdateCheck(problem, (list, np.ndarray)), atom.id))
 
     def shared_update_problem(self, user, shared: list[str], is_list: bool) -> TransformError:
         """The error for an in-place change (``a += ...``, ``xs.append(v)``) of an object that
@@ -344,14 +378,13 @@ class GradientBuilder:
                     self.primal_block(statement.orelse, orelse)
                 self.emit_into(out, make(gast.If, test=statement.test,
                                          body=body or [make(gast.Pass)], orelse=orelse))
-            elif isinstance(statement, (gast.For, gast.While)):
+                continue
+            if isinstance(statement, (gast.For, gast.While)):
                 self.primal_loop(statement, self._plans.get(id(statement)), out)
-            elif id(statement) in self.guards:
-                value, check = self.guards[id(statement)]
-                self.emit_into(out, f"{self.helper('refuse_shared_array_update', check)}"
-                                    f"({value})")
-                self.emit_into(out, statement)
-            elif id(statement) in self.saves:
+                continue
+            for helper_name, check, value in self.guards.get(id(statement), ()):
+                self.emit_into(out, f"{self.helper(helper_name, check)}({value})")
+            if id(statement) in self.saves:
                 old, index = self.saves[id(statement)]
                 container = statement.targets[0].value
                 self.emit_into(out, assign(old, make(gast.Call, func=name(self.helper(

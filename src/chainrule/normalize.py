@@ -41,7 +41,7 @@ An *atom* is a local name, a constant, or a dotted name rooted at a global or cl
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gast
 
@@ -60,6 +60,10 @@ class NormalFunction:
     result: object                    # the returned atom
     return_statement: object          # the user's return statement
     namer: Namer
+    # Parameters the function changes in place where Python would change the caller's object
+    # too (``arg.append(v)``, ``arg += ...`` on an array), with the statement that does it: the
+    # normal form makes a new object, so a caller must not pass it anything it reads again.
+    changed_arguments: dict = field(default_factory=dict)
 
 
 def parameter_names(node: gast.FunctionDef) -> list[str]:
@@ -86,6 +90,7 @@ class Normalizer:
         # SSA name -> the containers that hold its object (`xs = [b]`, `xs.append(b)`): an
         # in-place change of it is seen through them.
         self.held: dict[str, set[str]] = {}
+        self.changed_arguments: dict[str, object] = {}  # parameter -> the user statement
         self.lengths: dict[str, int] = {}              # SSA name -> length of a literal
         self.maybe_unbound: dict[str, tuple] = {}      # SSA name -> (block, loop, statement)
         self.inlining: list[str] = []                  # nested functions being inlined
@@ -282,6 +287,8 @@ class Normalizer:
                 and not call.keywords):
             return False
         owner = call.func.value.id
+        if owner in self.params and self.current.get(owner) == owner:
+            self.changed_arguments.setdefault(owner, self.user_statement)
         current = self.read(owner, call.func.value)
         others = (self.shared.get(current.id, set()) - {owner}) | self.held.get(current.id, set())
         added = self.atom(call.args[0])
@@ -870,6 +877,9 @@ class Normalizer:
                          right=self.atom(node.value))
             self.store_item(node.target, self.atom(total), index)
         elif isinstance(node, gast.AugAssign):
+            if node.target.id in self.params and self.current.get(node.target.id) == \
+                    node.target.id:
+                self.changed_arguments.setdefault(node.target.id, self.user_statement)
             current = self.read(node.target.id, node.target)
             others = self.shared.get(current.id, set()) - {node.target.id}
             others = others | self.held.get(current.id, set())
@@ -933,7 +943,7 @@ class Normalizer:
                 construct="missing return", hint="return the value to differentiate",
                 origin=self.parsed.origin(self.parsed.node))
         return NormalFunction(self.parsed, self.params, self.block, self.result,
-                              return_statement, self.namer)
+                              return_statement, self.namer, self.changed_arguments)
 
 
 def _boolean_valued(node) -> bool:

@@ -83,8 +83,12 @@ class Classifier:
     def classify(self, statement) -> Operation:
         if isinstance(statement, gast.Expr) and isinstance(statement.value, gast.Call):
             # A call made for its effects: checked like any call (out=, in-place writers),
-            # never differentiated.
-            self.call(statement, None, statement.value)
+            # never differentiated. A call of your function keeps its callee and arguments,
+            # for the check that it changes none of them in place.
+            called = self.call(statement, None, statement.value)
+            if called.kind == CALL:
+                return Operation(statement, None, CALL, called.inputs,
+                                 arguments=called.arguments, callee=called.callee)
             return Operation(statement, None, NONDIFF)
         if not isinstance(statement, gast.Assign):
             return Operation(statement, None, NONDIFF)

@@ -110,3 +110,15 @@ def test_a_list_operand_of_a_vector_product():
     # NumPy reads the list as an array; its adjoint must too (found by a helper's attack).
     chainrule.check_grad(dot_with_a_list, [0.5, -0.2, 0.1], np.array([0.3, 0.4, 0.5]), wrt=1)
     chainrule.check_grad(dot_with_a_list, np.array([0.5, -0.2, 0.1]), [0.3, 0.4, 0.5], wrt=0)
+
+
+def filled_with(x):
+    return np.sum(np.full(3, x) * np.array([1.0, 2.0, 3.0]))
+
+
+def test_a_number_spread_by_np_full_gets_the_summed_gradient():
+    # Beside only numbers, an operand was taken to need no unbroadcast: true of elementwise
+    # operations, not of np.full, whose shape comes from another argument (a crash; found
+    # by a helper's attack).
+    assert grad(filled_with)(1.5) == 6.0
+    chainrule.check_grad(filled_with, np.float64(1.5))

@@ -36,7 +36,7 @@ from .inline import inline
 from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
 from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
-from .shapes import Shapes
+from .shapes import Shapes, broadcasts
 from .syntax import assign, clone, const, make, name, names, parse, walk
 
 
@@ -476,10 +476,10 @@ class ReverseSweep:
 
         def elide(parameter: str) -> bool:
             others = [atom for other, atom in op.arguments.items() if other != parameter]
-            if all(self.kinds.atom(atom) == SCALAR or (
+            if broadcasts(op.callee) and all(self.kinds.atom(atom) == SCALAR or (
                     isinstance(atom, gast.Constant) and not isinstance(atom.value, (int, float)))
                     for atom in others):
-                return True
+                return True             # only Python numbers beside it: nothing to sum
             if self.shapes is not None and self.shapes.result_shaped(op, parameter):
                 self.builder.uses_shapes = True     # holds for this shape class only
                 return True

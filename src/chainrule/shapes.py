@@ -31,6 +31,15 @@ UNKNOWN = "unknown"    # a shape no analysis can promise (NumPy decides at run t
 _ELEMENTWISE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
                 operator.neg, operator.pos, operator.mod, operator.floordiv, abs}
 _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
+_BROADCASTING = _ELEMENTWISE | {min, max, pow, np.where, np.clip}
+
+
+def broadcasts(callee) -> bool:
+    """Whether ``callee``'s result is its operands broadcast together (elementwise), so that
+    an operand with the result's shape needs no ``unbroadcast``; not so for ``np.full``,
+    ``np.broadcast_to`` and the like, whose shape comes from another argument."""
+    return callee in _BROADCASTING or (isinstance(callee, np.ufunc) and
+                                       callee.signature is None)   # not np.matmul
 
 
 def shape_class(arguments: tuple) -> tuple:
@@ -135,8 +144,8 @@ class Shapes:
         if self.kinds.get(op.target) == SCALAR:
             return ()
         operands = [self.atom(a) for a in op.arguments.values()]
-        if op.callee in _ELEMENTWISE or (isinstance(op.callee, np.ufunc) and
-                                         op.callee.signature is None and   # not np.matmul
+        if op.callee in _ELEMENTWISE or (broadcasts(op.callee) and
+                                         isinstance(op.callee, np.ufunc) and
                                          len(operands) == op.callee.nin):
             if None in operands:
                 return None

@@ -256,12 +256,14 @@ class GradientBuilder:
                          self.uses_shapes)
 
     def check(self, operations, activity, kinds) -> None:
+        """Refuse what the transform cannot follow, before any code is made (or arrange a
+        check when the code runs, where only the value can tell)."""
         for op in operations:
             if op.kind == REFUSED and op.target and activity.active(op.target):
                 raise op.problem
-            if op.kind == RULE and op.callee is operator.mul and op.target and \
+            varied_inputs = any(input_ in activity.varied for input_ in op.inputs)
+            if op.kind == RULE and op.callee is operator.mul and varied_inputs and \
                     activity.active(op.target) and \
-                    any(name_ in activity.varied for name_ in op.inputs) and \
                     CONTAINER in map(kinds.atom, op.arguments.values()):
                 raise TransformError(
                     f"cannot differentiate {self.parsed.name}: a list repeated with * holds "
@@ -269,35 +271,41 @@ class GradientBuilder:
                     origin=self.parsed.origin(op.statement.user_statement),
                     hint="write the items out ([x, x, x]), or build the list in a loop with "
                          ".append")
-            if op.kind == CALL and any(input_ in activity.varied for input_ in op.inputs):
+            if op.kind == CALL and varied_inputs:
                 self.check_changed_arguments(op, kinds)
-            shared = list(getattr(op.statement, "chainrule_shared_with", None) or ())
-            updated = getattr(getattr(op.statement, "value", None), "left", None)  # before op=
-            kind = kinds.atom(updated)
-            # What the change would be seen through: the other names see an array or a list
-            # changed in place; the loop sees a list's new length, and an array's update only
-            # in the elements it reads.
-            seen_in = {np.ndarray, list} if shared else set()
-            iterated = getattr(op.statement, "chainrule_iterated", None)
-            if iterated and kind != SCALAR:
-                description, reads_elements, grows = iterated
-                shared.append(description)
-                seen_in |= {np.ndarray, list} if reads_elements else {list}
-                if grows:                               # xs.append(v): a list, surely
-                    kind = CONTAINER
-            if kind == NUMERIC:
-                seen_in.discard(list)
-            if not seen_in or kind == SCALAR:
-                continue
-            problem = self.shared_update_problem(op.statement.user_statement, shared,
-                                                 kind == CONTAINER)
-            if kind == CONTAINER:
-                raise problem
-            # An array or a list changes in place, a NumPy scalar or a tuple is rebound:
-            # which one it is is only known when the code runs, so the check runs then.
-            self.guards.setdefault(id(op.statement), []).append((
-                "refuse_shared_array_update", runtime.SharedUpdateCheck(
-                    problem, tuple(sorted(seen_in, key=lambda t: t.__name__))), updated.id))
+            self.check_in_place_change(op, kinds)
+
+    def check_in_place_change(self, op, kinds) -> None:
+        """An ``op=`` or ``xs.append(v)`` whose change Python would show through another name,
+        a container, a view or a loop: refused (at once for a list, when the code runs for a
+        value that may turn out to be a number)."""
+        shared = list(getattr(op.statement, "chainrule_shared_with", None) or ())
+        updated = getattr(getattr(op.statement, "value", None), "left", None)  # before op=
+        kind = kinds.atom(updated)
+        # What the change would be seen through: the other names see an array or a list
+        # changed in place; the loop sees a list's new length, and an array's update only in
+        # the elements it reads.
+        seen_in = {np.ndarray, list} if shared else set()
+        iterated = getattr(op.statement, "chainrule_iterated", None)
+        if iterated and kind != SCALAR:
+            description, reads_elements, grows = iterated
+            shared.append(description)
+            seen_in |= {np.ndarray, list} if reads_elements else {list}
+            if grows:                                   # xs.append(v): a list, surely
+                kind = CONTAINER
+        if kind == NUMERIC:
+            seen_in.discard(list)
+        if not seen_in or kind == SCALAR:
+            return
+        problem = self.shared_update_problem(op.statement.user_statement, shared,
+                                             kind == CONTAINER)
+        if kind == CONTAINER:
+            raise problem
+        # An array or a list changes in place, a NumPy scalar or a tuple is rebound: which
+        # one it is is only known when the code runs, so the check runs then.
+        self.guards.setdefault(id(op.statement), []).append((
+            "refuse_shared_array_update", runtime.SharedUpdateCheck(
+                problem, tuple(sorted(seen_in, key=lambda t: t.__name__))), updated.id))
 
     def check_changed_arguments(self, op, kinds) -> None:
         """A function of yours called with values that carry a gradient must not change an

@@ -122,3 +122,23 @@ def test_a_number_spread_by_np_full_gets_the_summed_gradient():
     # by a helper's attack).
     assert grad(filled_with)(1.5) == 6.0
     chainrule.check_grad(filled_with, np.float64(1.5))
+
+
+def stores_twice_at_one_position(a):
+    b = np.zeros(3)
+    b[[0, 0, 1]] += a[:3]       # NumPy keeps the last write to b[0]: a[1]
+    return np.sum(b * np.array([1.0, 2.0, 3.0]))
+
+
+def stores_twice_in_two_dimensions(a):
+    b = np.zeros((2, 2))
+    b[[0, 0], [1, 1]] = a[:2]
+    return np.sum(b * 3.0)
+
+
+def test_a_repeated_position_in_a_fancy_store_keeps_the_last_write():
+    # Every write to a repeated position got the cotangent (found by a helper's attack).
+    a = np.array([1.13, 2.37, 0.71, 0.4])
+    np.testing.assert_array_equal(grad(stores_twice_at_one_position)(a), [0, 1, 2, 0])
+    np.testing.assert_array_equal(grad(stores_twice_in_two_dimensions)(a), [0, 3, 0, 0])
+    chainrule.check_grad(stores_twice_at_one_position, a)

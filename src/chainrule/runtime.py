@@ -307,10 +307,35 @@ def restore_item(container, index, old) -> None:
 
 def item_cotangent(g, index, value):
     """The cotangent of the value stored by ``container[index] = value``, from the
-    container's cotangent ``g``."""
+    container's cotangent ``g``. Where an integer-array index names a position twice, only
+    the last write stays in the array (as NumPy does it), and only it gets a cotangent."""
     if isinstance(g, (list, tuple, dict)):
         return g[index]
-    return unbroadcast(g[index], value)
+    gathered = g[index]
+    kept = _last_writes(index, np.shape(g))
+    if kept is not None:
+        gathered = gathered * kept.reshape(kept.shape + (1,) * (np.ndim(gathered) - kept.ndim))
+    return unbroadcast(gathered, value)
+
+
+def _last_writes(index, shape: tuple):
+    """For an index of integer arrays that repeats a position: which of its entries write
+    last (a boolean array of the index's shape); None when no position repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not parts or len(parts) > len(shape) or not all(
+            isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype.kind in "iu"
+            for part in parts):
+        return None
+    arrays = np.broadcast_arrays(*[np.asarray(part) for part in parts])
+    sizes = shape[:len(arrays)]
+    positions = np.ravel_multi_index(tuple(a % n for a, n in zip(arrays, sizes)), sizes)
+    flat = positions.ravel()
+    _, from_end = np.unique(flat[::-1], return_index=True)
+    if len(from_end) == flat.size:
+        return None
+    kept = np.zeros(flat.size, dtype=bool)
+    kept[flat.size - 1 - from_end] = True
+    return kept.reshape(positions.shape)
 
 
 def without_item(g, index):

@@ -60,9 +60,10 @@ class NormalFunction:
     result: object                    # the returned atom
     return_statement: object          # the user's return statement
     namer: Namer
-    # Parameters the function changes in place where Python would change the caller's object
-    # too (``arg.append(v)``, ``arg += ...`` on an array), with the statement that does it: the
-    # normal form makes a new object, so a caller must not pass it anything it reads again.
+    # Parameters the function updates with ``op=`` (``arg += ...``), with the statement that
+    # does it: on an array or a list Python changes the caller's object, the normal form makes
+    # a new one, so a caller must not pass one it holds. (``arg.append(v)`` and stores into an
+    # argument are refused outright.)
     changed_arguments: dict = field(default_factory=dict)
 
 
@@ -287,8 +288,6 @@ class Normalizer:
                 and not call.keywords):
             return False
         owner = call.func.value.id
-        if owner in self.params and self.current.get(owner) == owner:
-            self.changed_arguments.setdefault(owner, self.user_statement)
         current = self.read(owner, call.func.value)
         others = (self.shared.get(current.id, set()) - {owner}) | self.held.get(current.id, set())
         added = self.atom(call.args[0])

@@ -317,6 +317,16 @@ def test_abs_of_booleans_counts_them_as_0_and_1():
                                       [2.0, 0.0, 2.0])
 
 
+def test_sums_and_means_in_an_integer_dtype_have_no_gradient():
+    # Piecewise constant; the rules ignored dtype (found by a helper's attack).
+    a = np.array([1.3, 2.6, 0.7])
+    for fn in (np.sum, np.mean):
+        grad = rule_for(fn).function(1.0, fn(a, dtype=int), a, dtype=int)
+        np.testing.assert_array_equal(grad, np.zeros(3))
+        np.testing.assert_array_equal(rule_for(fn).function(1.0, fn(a), a), np.full(3, (
+            1.0 if fn is np.sum else 1.0 / 3)))
+
+
 def test_sum_over_axis_0_of_a_0d_array():
     # NumPy takes axis=0 of a 0-d array and returns it unchanged.
     for fn in (np.sum, np.nansum):

@@ -352,7 +352,9 @@ def sum_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
     else:       # (NumPy also takes axis=0 of a 0-d array, and leaves it as it is)
         grad = np.broadcast_to(np.expand_dims(out_bar, axis) if np.ndim(a) else out_bar,
                                np.shape(a))
-    return grad
+    # A sum in an integer dtype is piecewise constant (folded away for dtype=None).
+    return np.zeros(np.shape(a)) if dtype is not None and \
+        np.issubdtype(np.dtype(dtype), np.integer) else grad
 
 
 @adjoint(np.nansum)
@@ -371,7 +373,9 @@ def mean_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
         grad = np.broadcast_to(out_bar / count, np.shape(a))
     else:
         grad = np.broadcast_to(np.expand_dims(out_bar / count, axis), np.shape(a))
-    return grad
+    # A mean in an integer dtype is piecewise constant (folded away for dtype=None).
+    return np.zeros(np.shape(a)) if dtype is not None and \
+        np.issubdtype(np.dtype(dtype), np.integer) else grad
 
 
 @adjoint(np.nanmean)

@@ -32,12 +32,12 @@ from . import runtime
 from .activity import Activity
 from .batching import sum_products_after
 from .calls import vjp_of
-from .inline import inline
+from .inline import inline, rewrite
 from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
 from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
 from .shapes import Shapes, broadcasts
-from .syntax import assign, clone, const, make, name, names, parse, walk
+from .syntax import assign, clone, const, make, name, names, parse
 
 
 @dataclass
@@ -506,7 +506,7 @@ class ReverseSweep:
         forms = _PRODUCT_COTANGENTS.get((self.shapes.rank(first), self.shapes.rank(second)))
         if forms is None:
             return
-        values = {"g": name(adjoint), "x": first, "y": second}
+        placeholders = {"g": adjoint, "x": first, "y": second}
         for parameter, form in zip((first_parameter, second_parameter), forms):
             general = inlined.cotangents.get(parameter)
             if form is None or (self.loop_depth and form in _MATRIX_COTANGENTS) or not (
@@ -514,13 +514,7 @@ class ReverseSweep:
                     and self.builder.helpers.get(general.func.id) in (
                         runtime.matmul_adjoint_lhs, runtime.matmul_adjoint_rhs)):
                 continue
-            expression = clone(_product_form(form))
-            slots = [(node, field, value.id) for node in walk(expression)
-                     for field, value in gast.iter_fields(node)
-                     if isinstance(value, gast.Name) and value.id in values]
-            for node, field, placeholder in slots:
-                setattr(node, field, clone(values[placeholder]))
-            inlined.cotangents[parameter] = expression
+            inlined.cotangents[parameter] = rewrite(_product_form(form), placeholders)
             self.builder.uses_shapes = True
 
     def name_cotangents_after_variables(self, op: Operation, inlined) -> None:

@@ -6,8 +6,6 @@ two arguments are rewritten as nested two-argument calls before differentiation;
 iterable argument they use the rules of ``runtime.max_of``/``min_of``.
 """
 
-import numpy as np
-
 from ..runtime import (log_of_base, max_of, min_of, sign_of, spread_over, to_ties,
                        unbroadcast)
 from .registry import adjoint

@@ -7,6 +7,7 @@
 """
 
 import math
+import re
 import textwrap
 
 import gast
@@ -317,6 +318,114 @@ def test_matrix_used_on_both_sides_in_a_loop():
     assert "summed_matmul_adjoint_lhs" in source and "summed_matmul_adjoint_rhs" in source
     assert "W_bar = W_bar + summed_matmul_adjoint" in source, source   # the second adds
     chainrule.check_grad(both_sides, W4, XS, H4)
+
+
+# -- rows read from the array a loop walks (chainrule.loop_rows) ------------------------------
+
+def walks_rows(Wh, Wx, xs, h):
+    for x in xs:
+        h = np.tanh(Wh @ h + Wx @ x)
+    return np.sum(h * h)
+
+
+def walks_rows_backwards(Wh, Wx, xs, h):
+    for x in reversed(xs):
+        h = np.tanh(Wh @ h + Wx @ x)
+    return np.sum(h * h)
+
+
+def every_other_row(Wh, Wx, xs, h):
+    for t in range(1, xs.shape[0], 2):
+        x = xs[t]
+        h = np.tanh(Wh @ h + Wx @ x)
+    return np.sum(h * h)
+
+
+def rows_from_the_end(Wh, Wx, xs, h):
+    for t in range(-1, -xs.shape[0] - 1, -1):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def zipped_with_a_shorter_list(Wh, Wx, xs, h, scales):
+    for x, s in zip(xs, scales):
+        h = np.tanh(Wh @ h + Wx @ x) * s
+    return np.sum(h * h)
+
+
+def counted_rows(Wh, Wx, xs, h):
+    for t, x in enumerate(xs):
+        h = np.tanh(Wh @ h + Wx @ x) + 0.01 * t
+    return np.sum(h * h)
+
+
+def array_renamed_after_the_loop(Wh, Wx, xs, h):
+    for x in xs:
+        h = np.tanh(Wh @ h + Wx @ x)
+    xs = xs * 2.0
+    return np.sum(h * h) + np.sum(xs)
+
+
+def stops_early(Wh, Wx, xs, h):
+    for x in xs:
+        h = np.tanh(Wh @ h + Wx @ x)
+        if np.sum(h) > 1e9:
+            break
+    return np.sum(h * h)
+
+
+def called(Wh, Wx, xs, h):
+    return walks_rows(Wh, Wx, xs, h) * 0.5
+
+
+@pytest.mark.parametrize("function, extra, from_array", [
+    (walks_rows, (), True),
+    (walks_rows_backwards, (), True),
+    (every_other_row, (), True),
+    (rows_from_the_end, (), True),
+    (zipped_with_a_shorter_list, ([0.9, 1.1, 0.8, 1.2],), True),
+    (counted_rows, (), True),
+    (array_renamed_after_the_loop, (), True),     # the new `xs` gets a name of its own
+    (stops_early, (), False),                     # the rows walked are known only by count
+    (called, (), False),      # a called function's pair is made for kinds, not shapes
+])
+def test_rows_of_an_array_the_loop_walks_are_read_from_it(function, extra, from_array):
+    args = (W4, W43, XS3, H4) + extra
+    source = chainrule.grad(function, wrt=(0, 1)).source_for(*args)
+    assert "summed_matmul_adjoint_lhs" in source, source
+    if from_array:
+        assert "indexed_rows(xs, " in source, source
+        rows_of_xs = {"x"} | set(re.findall(r"(\w+) = xs\[", source))
+        assert not rows_of_xs & set(re.findall(r"_stack\.append\((\w+)\)", source)), source
+    else:
+        assert "indexed_rows(xs, " not in source.split("def called_grad")[-1], source
+    chainrule.check_grad(function, *args, wrt=(0, 1))
+    chainrule.check_grad(function, W4, W43, XS3[:1], H4, *extra, wrt=(0, 1))
+
+
+def test_rows_of_a_vector_are_not_read_back():
+    # The items of a vector are copies, not views: only arrays of two or more dimensions
+    # qualify (the rows are those the loop saw, whatever later code does to the array).
+    def products(w, v, h):
+        for x in v:
+            h = np.tanh(w * x + h)
+        return np.sum(h)
+
+    source = chainrule.grad(products).source_for(0.7, XS3[:, 0], 0.1)
+    assert "indexed_rows" not in source, source
+    chainrule.check_grad(products, 0.7, XS3[:, 0], 0.1)
+
+
+@pytest.mark.parametrize("indices", [
+    range(5), range(4, -1, -1), range(1, 5, 2), range(-1, -6, -1), range(-5, -1),
+    range(-2, 3), range(3, -3, -2), range(0), range(4, 5), range(-1, -2, -1)])
+def test_indexed_rows_are_the_rows_at_the_indices(indices):
+    array = np.arange(15.0).reshape(5, 3)
+    rows = runtime.indexed_rows(array, indices)
+    expected = np.array([array[i] for i in indices]).reshape(len(indices), 3)
+    np.testing.assert_array_equal(rows, expected)
+    if (indices and (indices[0] < 0) == (indices[-1] < 0)) or not indices:
+        assert np.shares_memory(rows, array) or not indices     # a slice: no copy
 
 
 # -- rows collected once, stacks read backwards (chainrule.batching) ---------------------------

@@ -234,6 +234,7 @@ class GradientBuilder:
             old for old, _ in self.saves.values()}
         for plan in plans.values():
             produced |= {plan.count, *plan.preset} if plan.count_read else {*plan.preset}
+            produced |= set(plan.indices)
         returned = {n.id for n in gast.walk(gast.parse(f"({grads_text},)"))
                     if isinstance(n, gast.Name)}
         tape = sorted((_reads(reverse_lines) | returned) & produced)
@@ -437,6 +438,8 @@ class GradientBuilder:
         if plan:
             for variable in plan.preset:
                 self.emit_into(out, assign(variable, const(None)))
+            for indices, expression in plan.indices.items():
+                self.emit_into(out, assign(indices, expression))
             if not plan.count_read:
                 pass                          # the reverse walks the stacks instead
             elif plan.counted:

@@ -33,6 +33,7 @@ from .activity import Activity
 from .batching import sum_products_after
 from .calls import vjp_of
 from .inline import inline, rewrite
+from .loop_rows import take_rows_from_arrays
 from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
 from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
@@ -49,6 +50,7 @@ class LoopPlan:
     saved_at_start: dict[str, str] = field(default_factory=dict)   # header -> its stack
     saved_at_end: dict[str, str] = field(default_factory=dict)     # value -> its stack
     preset: list[str] = field(default_factory=list)   # saved names bound only conditionally
+    indices: dict[str, object] = field(default_factory=dict)  # row numbers, bound before
 
 
 # (dimensions of x, of y) -> the cotangents of x and y in ``x @ y`` for a cotangent ``g``
@@ -227,6 +229,11 @@ class ReverseSweep:
         # An adjoint that is only the sum after the loop needs no zero before it.
         settled = [item for item in settled if not (
             isinstance(item, gast.Assign) and item.targets[0].id in summed_alone)]
+        if after and self.shapes is not None and take_rows_from_arrays(
+                node, plan, reverse, after, _reads(reverse.body), self.builder.function.body,
+                self.locals, self.shapes.rank, self.builder.length_of, self.namer.fresh,
+                self.builder.helper):
+            self.builder.uses_shapes = True     # rows of arrays of two or more dimensions
         stacks = {**plan.saved_at_start, **plan.saved_at_end}
         reverse.chainrule_external_reads = (_reads([reverse]) - set(stacks)) | (
             {plan.count} if plan.count_read else set())

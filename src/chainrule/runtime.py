@@ -161,6 +161,21 @@ def stacked_rows(rows: list):
     return rows if stacked is None else stacked
 
 
+def indexed_rows(array, indices: range):
+    """``array[i]`` for every ``i`` of ``indices``, as one array: the rows a loop took from
+    ``array``, read back for the sums after its reverse loop. A range of indices on one
+    side of zero is a slice (a view, no copy)."""
+    if not indices:
+        return array[:0]
+    first, last = indices[0], indices[-1]
+    if (first < 0) == (last < 0):
+        if first < 0:
+            first, last = first + len(array), last + len(array)
+        stop = last + indices.step
+        return array[first:stop if stop >= 0 else None:indices.step]
+    return array[list(indices)]
+
+
 def _summed(cotangents, others, matrix, matrix_on_left: bool):
     """The summed adjoint of ``matrix`` over the pairs of rows: one matrix product when the
     rows are vectors (this runs once per loop, so it is kept to few Python calls), else the

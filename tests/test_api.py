@@ -181,6 +181,28 @@ def test_non_numeric_arguments_are_refused():
         grad(f)(np.array([1j]))
 
 
+@pytest.mark.parametrize("bad, message", [
+    (np.array([1j, 2j]), "complex"),
+    (np.array([1.0, "a"], dtype=object), "of type ndarray"),
+    (np.array(["a", "b"]), "of type ndarray"),
+])
+def test_arguments_refused_after_calls_with_good_ones_of_the_same_shape(bad, message):
+    # Cached calls find their code by the arguments' shapes and dtypes: a new dtype is
+    # checked again, however often the shape was seen.
+    def f(x, w):
+        return np.sum(np.sin(x) * w)
+
+    gradient = grad(f, wrt=(0, 1))
+    good = np.array([0.5, 1.5])
+    for _ in range(3):
+        gradient(good, good)
+    with pytest.raises(TypeError, match=message):
+        gradient(bad, good)
+    with pytest.raises(TypeError, match=message):
+        gradient(good, bad)
+    np.testing.assert_allclose(gradient(good, good)[1], np.sin(good))
+
+
 def test_np_matrix_arguments_are_refused():
     # For np.matrix, * is a matrix product: an elementwise rule would be silently wrong.
     def f(M, N):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
+import operator
 import types
 from typing import Any, Callable, Sequence, Union
 
@@ -91,6 +93,7 @@ def _check_differentiable_argument(function_name: str, parameter: str, value: An
 
 
 _FLOAT64 = np.dtype(np.float64)
+_SHAPE_AND_DTYPE = operator.attrgetter("shape", "dtype")
 _KIND_OF_TYPE = {float: SCALAR, int: SCALAR, bool: SCALAR, list: CONTAINER, tuple: CONTAINER}
 _KINDS_OF_TYPES: dict[tuple, tuple] = {}      # argument types -> kinds, for the cached call
 _NUMBER_TYPES = (float, int, bool)
@@ -98,19 +101,23 @@ _MAX_SHAPES = 256           # exact shape combinations remembered per argument k
 
 
 class _ByShapes(dict):
-    """Generated functions for one tuple of argument kinds, by the exact shapes of the
-    arguments of kind NUMERIC (at ``positions``): code made per shape class."""
-    __slots__ = ("positions",)
+    """Generated functions for one tuple of argument kinds, by the exact shapes (and
+    dtypes) of the arguments of kind NUMERIC (at ``positions``): code made per shape
+    class."""
+    __slots__ = ("positions", "every")
 
     def __init__(self, kinds: tuple[str, ...]):
         super().__init__()
         self.positions = [i for i, kind in enumerate(kinds) if kind == NUMERIC]
+        self.every = len(self.positions) == len(kinds)
 
     def key(self, arguments: tuple) -> tuple:
         try:
-            return tuple([arguments[i].shape for i in self.positions])
+            return tuple(map(_SHAPE_AND_DTYPE, arguments if self.every else
+                             [arguments[i] for i in self.positions]))
         except AttributeError:               # a numeric type without shapes: no array
-            return tuple([getattr(arguments[i], "shape", None) for i in self.positions])
+            return tuple([(getattr(arguments[i], "shape", None),
+                           getattr(arguments[i], "dtype", None)) for i in self.positions])
 
 
 def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
@@ -166,9 +173,11 @@ class GradientFunction:
         free = self._parameters[len(target.leading):]     # what the caller still passes
         self.wrt, self._single = _resolve_wrt(function, wrt, free)
         self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
+        self._wrt_arguments = operator.itemgetter(*self._wrt_positions)
         # kinds -> code, or (for code made per shape class) _ByShapes: exact shapes -> code
         self._specialized: dict[tuple, Callable | _ByShapes] = {}
         self._dependencies: dict[tuple, list] = {}
+        self._call_plans: dict[tuple, tuple] = {}      # argument types -> see _call_plan
         self._latest: Callable | None = None    # the code the latest call ran (for .source)
         self._bound_arguments = bool(target.leading or target.keywords)
         functools.update_wrapper(self, primal)
@@ -226,6 +235,16 @@ class GradientFunction:
                     f"np.asarray(...) (and write @ for matrix products)")
         return tuple([_KIND_OF_TYPE.get(kind, NUMERIC) for kind in types_])
 
+    def _call_plan(self, types_: tuple) -> tuple:
+        """For a tuple of argument types: their kinds, the differentiated arguments whose
+        values must be checked (types other than Python numbers), and those of them that
+        still need it when the shape-class table (keyed by dtypes) has the code."""
+        kinds = _KINDS_OF_TYPES.get(types_)
+        if kinds is None:
+            kinds = _KINDS_OF_TYPES[types_] = self._kinds_of_types(types_)
+        checked = tuple(p for p in self._wrt_positions if types_[p] not in _NUMBER_TYPES)
+        return kinds, checked, tuple(p for p in checked if kinds[p] != NUMERIC)
+
     def _code_slot(self, arguments: tuple) -> tuple[dict, tuple]:
         """Where the generated function for these (already called with) arguments is kept:
         ``table[key]``. For the benchmarks, which time or replace it."""
@@ -254,19 +273,22 @@ class GradientFunction:
             arguments = self._all_arguments(args, kwargs)
         else:
             arguments = args                   # the common call, checked cheaply
-        for position in self._wrt_positions:
-            argument = arguments[position]
-            if type(argument) not in _NUMBER_TYPES and not (
-                    type(argument) is np.ndarray and argument.dtype.kind in "biuf"):
-                _check_differentiable_argument(self._target.function.__name__,
-                                               self._parameters[position], argument)
         types_ = tuple(map(type, arguments))
-        kinds = _KINDS_OF_TYPES.get(types_)
-        if kinds is None:
-            kinds = _KINDS_OF_TYPES[types_] = self._kinds_of_types(types_)
+        plan = self._call_plans.get(types_)
+        if plan is None:
+            plan = self._call_plans[types_] = self._call_plan(types_)
+        kinds, checked, checked_when_keyed = plan
         generated = self._specialized.get(kinds)
         if type(generated) is _ByShapes:         # code made for the arguments' shape class
+            # Keyed by dtypes too: a hit is for arrays whose dtypes passed the check.
             generated = generated.get(generated.key(arguments))
+            if generated is not None:
+                checked = checked_when_keyed
+        for position in checked:
+            argument = arguments[position]
+            if not (type(argument) is np.ndarray and argument.dtype.kind in "biuf"):
+                _check_differentiable_argument(self._target.function.__name__,
+                                               self._parameters[position], argument)
         if generated is None:
             generated = self._specialize(kinds, arguments)
         elif self._dependencies[kinds] and not still_valid(self._dependencies[kinds]):
@@ -279,12 +301,12 @@ class GradientFunction:
         else:
             value, gradients = result
         if len(self.wrt) == 1:               # the generated code returns a bare gradient
-            gradients = (gradients,)
-        if self._single:
-            gradients = _finish(gradients[0], arguments[self._wrt_positions[0]], arguments)
+            gradients = _finish(gradients, arguments[self._wrt_positions[0]], arguments)
+            if not self._single:
+                gradients = (gradients,)
         else:
-            gradients = tuple([_finish(g, arguments[p], arguments)
-                               for g, p in zip(gradients, self._wrt_positions)])
+            gradients = tuple(map(_finish, gradients, self._wrt_arguments(arguments),
+                                  itertools.repeat(arguments)))
         return gradients if self.mode == "grad" else (value, gradients)
 
     @property

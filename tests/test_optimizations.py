@@ -428,6 +428,57 @@ def test_indexed_rows_are_the_rows_at_the_indices(indices):
         assert np.shares_memory(rows, array) or not indices     # a slice: no copy
 
 
+# -- a full reduction's cotangent kept scalar (chainrule.scalar_cotangents) --------------------
+
+A34 = RNG.standard_normal((3, 4))
+B34 = RNG.standard_normal((3, 4))
+V4 = RNG.standard_normal(4)
+
+
+@pytest.mark.parametrize("function, args, scalar", [
+    (lambda a, b: np.sum(a * a), (A34, B34), True),
+    (lambda a, b: np.mean((a - b) ** 2), (A34, B34), True),
+    (lambda a, b: np.sum(np.tanh(a) * b), (A34, B34), True),
+    (lambda a, b: np.sum(np.where(a > 0, a * b, b)), (A34, B34), None),
+    (lambda a, b: np.sum(a + b), (A34, B34), False),          # the cotangent is g itself
+    (lambda a, b: np.sum(2.0 * a - b), (A34, B34), False),    # g * 2.0: still a scalar
+    (lambda a, b: np.sum(a * b), (A34, V4), False),           # b's cotangent reads only a
+    (lambda a, b: np.sum(a), (A34, B34), False),              # the gradient is the broadcast
+    (lambda a, b: np.sum(a * a) + np.sum(a * b) * np.sum(a), (A34, B34), None),
+    (lambda a, b: np.mean(a * a) * np.sum(a * a), (A34, B34), None),
+])
+def test_a_full_reductions_cotangent_stays_scalar_where_numpy_broadcasts_it(function, args,
+                                                                             scalar):
+    source = chainrule.grad(function, wrt=(0, 1)).source_for(*args)
+    if scalar is not None:
+        assert ("broadcast_to" not in source) == scalar, source
+    chainrule.check_grad(function, *args, wrt=(0, 1))
+    value, gradients = chainrule.value_and_grad(function, wrt=(0, 1))(*args)
+    assert value == function(*args)
+    for gradient, argument in zip(gradients, args):
+        assert gradient.shape == argument.shape
+
+
+def summed_in_a_loop(a, b):
+    total = 0.0
+    for _ in range(3):
+        a = np.tanh(a * b)
+        total = total + np.sum(a * a)
+    return total
+
+
+def test_a_full_reductions_scalar_cotangent_in_a_loop_and_in_float32():
+    source = chainrule.grad(summed_in_a_loop, wrt=(0, 1)).source_for(A34, B34)
+    assert "broadcast_to" not in source, source
+    chainrule.check_grad(summed_in_a_loop, A34, B34, wrt=(0, 1))
+    single = chainrule.grad(summed_in_a_loop, wrt=(0, 1))(A34.astype(np.float32),
+                                                           B34.astype(np.float32))
+    double = chainrule.grad(summed_in_a_loop, wrt=(0, 1))(A34, B34)
+    for low, high in zip(single, double):
+        assert low.dtype == np.float32
+        np.testing.assert_allclose(low, high, rtol=1e-4, atol=1e-5)
+
+
 # -- rows collected once, stacks read backwards (chainrule.batching) ---------------------------
 
 _REVERSE_LOOP = """

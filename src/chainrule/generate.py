@@ -195,6 +195,8 @@ class GradientBuilder:
         else:
             gradients = [reverse.adjoints.get(parameter) or "None" for parameter in self.wrt]
         grads_text = ", ".join(gradients)
+        if reverse.scalars:
+            reverse.scalars.drop_unread(reverse_lines, set(gradients))
         has_reverse = any(not isinstance(item, str) for item in reverse_lines)
         if self.mode == "vjp":
             return self.vjp_functions(seed, out, primal_lines, reverse_lines, grads_text,

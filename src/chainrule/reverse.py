@@ -37,6 +37,7 @@ from .loop_rows import take_rows_from_arrays
 from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
 from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
                          local_name)
+from .scalar_cotangents import ScalarCotangents
 from .shapes import Shapes, broadcasts
 from .syntax import assign, clone, const, make, name, names, parse
 
@@ -75,6 +76,8 @@ class ReverseSweep:
         self.activity = activity
         self.kinds = kinds
         self.shapes = shapes                   # known array shapes, if specialized on them
+        # full reductions' cotangents, kept scalar where NumPy broadcasts them anyway
+        self.scalars = ScalarCotangents(shapes) if shapes is not None else None
         self.adjoints: dict[str, str | None] = {}
         self.materialized: set[str] = set()     # variables whose adjoint lives across turns
         self.mutable: set[str] = set()          # adjoint names reassigned in later turns
@@ -132,8 +135,13 @@ class ReverseSweep:
             accumulate = self.builder.helper("accumulate", runtime.accumulate)
             expression = make(gast.Call, func=name(accumulate),
                               args=[name(current), expression], keywords=[])
-        self.emit(assign(own, expression))
+        self.assign_adjoint(own, expression)
         self.adjoints[variable] = own
+
+    def assign_adjoint(self, adjoint: str, expression) -> None:
+        self.emit(assign(adjoint, expression))
+        if self.scalars:
+            self.scalars.forget(adjoint)        # it holds another value from here on
 
     def consume(self, variable: str) -> None:
         """The definition of ``variable`` has been differentiated: earlier values of it
@@ -151,6 +159,8 @@ class ReverseSweep:
         if current != own:
             self.builder.emit_into(into, assign(own, name(current) if current
                                                else self.zero(variable)))
+            if self.scalars:
+                self.scalars.forget(own)
         self.adjoints[variable] = own
 
     # -- blocks -----------------------------------------------------------------------------
@@ -403,8 +413,8 @@ class ReverseSweep:
             self.contribute(local_name(value, self.locals), self.call_helper(
                 "item_cotangent", runtime.item_cotangent, [name(adjoint), index, value]))
             own = self.namer.adjoint(container)
-            self.emit(assign(own, self.call_helper("without_item", runtime.without_item,
-                                                   [name(adjoint), clone(index)])))
+            self.assign_adjoint(own, self.call_helper("without_item", runtime.without_item,
+                                                      [name(adjoint), clone(index)]))
             self.adjoints[container] = own
         if container in self.restore:
             old = self.namer.fresh(f"{container}_old")
@@ -492,11 +502,23 @@ class ReverseSweep:
                 return True
             return False
 
-        inlined = inline(op.rule, op.arguments, adjoint, name(op.target), wanted,
-                         self.namer.fresh, self.builder.helper, elide)
+        inlined = None
+        scalar = self.scalars and self.scalars.scalar_for(op, adjoint)
+        if scalar:
+            inlined = inline(op.rule, op.arguments, scalar, name(op.target), wanted,
+                             self.namer.fresh, self.builder.helper, elide)
+            if self.scalars.full_shaped(op, inlined):
+                self.builder.uses_shapes = True
+            else:
+                inlined = None                  # a cotangent would be the bare scalar
+        if inlined is None:
+            inlined = inline(op.rule, op.arguments, adjoint, name(op.target), wanted,
+                             self.namer.fresh, self.builder.helper, elide)
         if self.shapes is not None and op.callee in (operator.matmul, np.matmul):
             self.product_cotangents(op, adjoint, inlined)
         self.name_cotangents_after_variables(op, inlined)
+        if self.scalars:
+            self.scalars.record(op, inlined, self.namer.fresh)
         for statement in inlined.statements:
             self.emit(statement)
         for parameter in op.rule.params:

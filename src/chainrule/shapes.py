@@ -155,7 +155,7 @@ class Shapes:
             if None in operands:
                 return None
             return matmul(*operands)
-        if op.callee in _FULL_REDUCTIONS and _only_defaults(op):
+        if op.callee in _FULL_REDUCTIONS and only_defaults(op):
             return () if operands[0] is not None else None
         return UNKNOWN
 
@@ -190,7 +190,7 @@ class Shapes:
         return shape not in (None, UNKNOWN) and shape == result
 
 
-def _only_defaults(op: Operation) -> bool:
+def only_defaults(op: Operation) -> bool:
     """A reduction called with nothing but its array (axis=None, no keepdims, no dtype)."""
     first = True
     for atom in op.arguments.values():

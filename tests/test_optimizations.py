@@ -479,6 +479,54 @@ def test_a_full_reductions_scalar_cotangent_in_a_loop_and_in_float32():
         np.testing.assert_allclose(low, high, rtol=1e-4, atol=1e-5)
 
 
+# -- the value left out of grad (chainrule.dead_code) -----------------------------------------
+
+def squared_error(W, X, Y):
+    out = np.tanh(X @ W)
+    return np.mean((out - Y) ** 2)
+
+
+def test_grad_leaves_out_a_value_known_to_be_a_real_scalar():
+    W, X, Y = RNG.standard_normal((4, 3)), RNG.standard_normal((5, 4)), \
+        RNG.standard_normal((5, 3))
+    source = chainrule.grad(squared_error).source_for(W, X, Y)
+    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+    assert "np.mean" not in code and "** 2" not in code, source
+    assert "out_bar = 1.0" in source and "scalar_seed" not in source, source
+    assert "count = np.size(Y)" in source, source     # read from an argument of its shape
+    chainrule.check_grad(squared_error, W, X, Y)
+    value, gradient = chainrule.value_and_grad(squared_error)(W, X, Y)
+    assert value == squared_error(W, X, Y)            # value_and_grad still makes it
+    np.testing.assert_array_equal(gradient, chainrule.grad(squared_error)(W, X, Y))
+
+
+def complex_valued(x):
+    return np.sum(x * x) * 1j
+
+
+def summed_with(x, c):
+    return np.sum(x * c)
+
+
+def by_rows(x):
+    return np.sum(x * x, axis=0)
+
+
+def python_number(x, a):
+    return np.sum(x * x) + a ** 0.5
+
+
+@pytest.mark.parametrize("function, args, message", [
+    (complex_valued, (np.ones(3),), "real scalar output"),
+    (summed_with, (np.ones(3), np.array([1j, 2.0, 3.0])), "real scalar output"),
+    (by_rows, (np.ones((2, 3)),), r"scalar output, got an array of shape \(3,\)"),
+    (python_number, (np.ones(3), -4.0), "real scalar output"),
+])
+def test_outputs_that_are_not_real_scalars_are_still_refused(function, args, message):
+    with pytest.raises(ValueError, match=message):
+        chainrule.grad(function)(*args)
+
+
 # -- rows collected once, stacks read backwards (chainrule.batching) ---------------------------
 
 _REVERSE_LOOP = """

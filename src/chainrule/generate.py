@@ -19,6 +19,7 @@ import numpy as np
 
 from . import runtime
 from .activity import analyse
+from .dead_code import drop_dead_statements, result_is_real_scalar, without_orphan_comments
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
@@ -207,8 +208,17 @@ class GradientBuilder:
             value = self.namer.fresh("value")          # the reverse sweep rebinds `out`
             primal_lines.append(assign(value, name(out)))
             out = value
-        scalar_seed = self.helper("scalar_seed", runtime.scalar_seed)
-        primal_lines.append(f"{seed} = {scalar_seed}({out}, {self.parsed.name!r})")
+        if self.mode == "grad" and result_is_real_scalar(result, function.body, operations, kinds,
+                                                              shapes):
+            # The value is known to be a real scalar: it need not be checked, nor made.
+            self.uses_shapes = True
+            primal_lines.append(f"{seed} = 1.0")
+            drop_dead_statements(primal_lines, reverse_lines, set(gradients), operations,
+                                 kinds, shapes, function.params)
+            primal_lines[:] = without_orphan_comments(primal_lines)
+        else:
+            scalar_seed = self.helper("scalar_seed", runtime.scalar_seed)
+            primal_lines.append(f"{seed} = {scalar_seed}({out}, {self.parsed.name!r})")
         if has_reverse:
             primal_lines.append("# reverse sweep: the chain rule, last statement first")
         if self.mode == "grad":

@@ -51,7 +51,7 @@ def shape_class(arguments: tuple) -> tuple:
     shapes = []
     for argument in arguments:
         if not (type(argument) is np.ndarray or isinstance(argument, np.generic)) or \
-                argument.dtype.kind == "O":
+                argument.dtype.kind not in "biuf":
             shapes.append(None)
             continue
         shapes.append(tuple(size if size in (0, 1) else

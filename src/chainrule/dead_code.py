@@ -62,8 +62,11 @@ def drop_dead_statements(primal: list, reverse: list, returned: set[str], operat
         if shape not in (None, UNKNOWN) and kinds.get(parameter) == NUMERIC:
             same_shape.setdefault(shape, parameter)
     while True:
-        reads, sized = _reads(primal + reverse)
-        reads |= returned
+        # Only the reverse sweep's sizes are rewritten: primal statements may be shared
+        # with the cached normal form.
+        reads, sized = _reads(reverse)
+        primal_reads, primal_sized = _reads(primal)
+        reads |= returned | primal_reads | set(primal_sized)
         dead = None
         for position in range(len(primal) - 1, -1, -1):
             item = primal[position]

@@ -109,7 +109,7 @@ class _Rows:
 
     def __init__(self, loop, fresh: Callable[[str], str]):
         self.fresh = fresh
-        self.from_stack = _stack_targets(loop)
+        self.from_stack = stack_targets(loop)
         self.writes_at = collections.defaultdict(list)     # name -> body positions
         for position, statement in enumerate(loop.body):
             for written in set(names_in(statement)[1]):
@@ -152,24 +152,24 @@ def _undoes_stores(loop, helpers: dict[str, object]) -> bool:
         and node.func.id in restoring for node in walk(loop))
 
 
-def _stack_targets(loop) -> dict[str, str]:
+def stack_targets(loop) -> dict[str, str]:
     """Loop target -> the stack it walks, for ``for a in reversed(s)`` and ``for a, b in
     zip(reversed(s), reversed(t))`` (how an outermost reverse loop reads its stacks)."""
     targets = loop.target.elts if isinstance(loop.target, gast.Tuple) else [loop.target]
     sequences = [loop.iter]
-    if _call_of(loop.iter, "zip"):
+    if call_of(loop.iter, "zip"):
         sequences = loop.iter.args
     if len(sequences) != len(targets):
         return {}
     found = {}
     for target, sequence in zip(targets, sequences):
-        if isinstance(target, gast.Name) and _call_of(sequence, "reversed") and \
+        if isinstance(target, gast.Name) and call_of(sequence, "reversed") and \
                 len(sequence.args) == 1 and isinstance(sequence.args[0], gast.Name):
             found[target.id] = sequence.args[0].id
     return found
 
 
-def _call_of(node, function: str) -> bool:
+def call_of(node, function: str) -> bool:
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
         node.func.id == function and not node.keywords
 

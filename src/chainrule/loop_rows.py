@@ -23,6 +23,8 @@ from typing import Callable
 import gast
 
 from . import runtime
+from .batching import call_of, stack_targets
+from .inline import rewrite
 from .syntax import clone, const, make, name, walk
 
 
@@ -35,9 +37,9 @@ def take_rows_from_arrays(loop, plan, reverse, after: list, body_reads: set[str]
     and stop the reverse loop unpacking what its body no longer reads. ``plan.indices``
     gets the row numbers the primal binds before the loop. Returns whether any rows were
     taken from an array (a choice made on the dimensions ``rank`` gives)."""
-    walked = _walked_stacks(reverse)
-    if walked is None:
+    if not isinstance(reverse, gast.For):
         return False
+    walked = stack_targets(reverse)
     stores = collections.Counter(n.id for n in walk(function_body) if isinstance(n, gast.Name)
                                  and isinstance(n.ctx, gast.Store))
     in_loop = {n.id for n in walk(loop) if isinstance(n, gast.Name)
@@ -60,7 +62,8 @@ def take_rows_from_arrays(loop, plan, reverse, after: list, body_reads: set[str]
                 else _element_indices(range_, length_of(loop), backwards))
         rows = make(gast.Call, func=name(helper("indexed_rows", runtime.indexed_rows)),
                     args=[name(array), name(indices_names[backwards])], keywords=[])
-        _replace_name(after, stack, rows)
+        after[:] = [item if isinstance(item, str) else rewrite(item, {stack: rows})
+                    for item in after]
         del plan.saved_at_end[variable]
         if variable in plan.preset:
             plan.preset.remove(variable)
@@ -68,25 +71,10 @@ def take_rows_from_arrays(loop, plan, reverse, after: list, body_reads: set[str]
     return taken
 
 
-def _walked_stacks(reverse) -> dict[str, str] | None:
-    """Target -> stack of an outermost reverse loop (``for a, b in zip(reversed(a_stack),
-    reversed(b_stack))``), or None for any other form."""
-    if not isinstance(reverse, gast.For):
-        return None
-    targets = reverse.target.elts if isinstance(reverse.target, gast.Tuple) else [
-        reverse.target]
-    sequences = reverse.iter.args if _call_of(reverse.iter, "zip") else [reverse.iter]
-    if len(targets) != len(sequences):
-        return None
-    return {target.id: sequence.args[0].id for target, sequence in zip(targets, sequences)
-            if isinstance(target, gast.Name) and _call_of(sequence, "reversed")
-            and isinstance(sequence.args[0], gast.Name)}
-
-
 def _stop_unpacking(reverse, variable: str) -> None:
     """Drop ``variable`` from the reverse loop's targets (keeping one: the loop still runs
     once per primal turn)."""
-    if not (isinstance(reverse.target, gast.Tuple) and _call_of(reverse.iter, "zip")):
+    if not (isinstance(reverse.target, gast.Tuple) and call_of(reverse.iter, "zip")):
         return
     pairs = [(target, sequence) for target, sequence in
              zip(reverse.target.elts, reverse.iter.args)
@@ -149,20 +137,3 @@ def _stores_in(loop, variable: str) -> int:
     return sum(1 for n in walk(loop) if isinstance(n, gast.Name) and n.id == variable
                and isinstance(n.ctx, gast.Store))
 
-
-def _replace_name(items: list, identifier: str, replacement) -> None:
-    for item in items:
-        if isinstance(item, str):
-            continue
-        for node in walk(item):
-            for field, value in gast.iter_fields(node):
-                if isinstance(value, gast.Name) and value.id == identifier:
-                    setattr(node, field, replacement)
-                elif isinstance(value, list):
-                    value[:] = [replacement if isinstance(v, gast.Name) and v.id == identifier
-                                else v for v in value]
-
-
-def _call_of(node, function: str) -> bool:
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
-        node.func.id == function and not node.keywords

@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from .shapes import UNKNOWN, broadcasts, only_defaults
-from .syntax import assign, make, name, walk
+from .syntax import assign, name, name_ids
 
 _SHAPE_ONLY = {"shape", "size", "ndim", "dtype"}      # what a value is read for, not its items
 
@@ -92,11 +92,8 @@ class ScalarCotangents:
         """Remove the broadcasts whose names nothing in ``items`` (nor ``read``) reads."""
         if not self.statements:
             return
-        reads = set(read)
-        for item in items:
-            if not isinstance(item, str):
-                reads |= {n.id for n in walk(item) if isinstance(n, gast.Name)
-                          and isinstance(n.ctx, gast.Load)}
+        reads = read | name_ids([item for item in items if not isinstance(item, str)],
+                                gast.Load)
         unread = {id(s) for s in self.statements if s.targets[0].id not in reads}
         if unread:
             _remove(items, unread)
@@ -122,12 +119,9 @@ def _reads_value(node, arrays: set[str], values: dict, seen: set[str]) -> bool:
 
 
 def _remove(items: list, unread: set[int]) -> None:
+    """Remove the statements ``unread`` (by id) from ``items`` and the blocks nested in it."""
     items[:] = [item for item in items if id(item) not in unread]
     for item in items:
-        if isinstance(item, str):
-            continue
-        for node in walk(item):
-            for field in ("body", "orelse"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    block[:] = [s for s in block if id(s) not in unread]
+        if isinstance(item, (gast.If, gast.For, gast.While)):
+            _remove(item.body, unread)
+            _remove(item.orelse, unread)

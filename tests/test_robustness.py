@@ -5,6 +5,7 @@ import math
 import warnings
 
 import numpy as np
+import pytest
 
 import chainrule
 from chainrule import grad
@@ -65,6 +66,55 @@ def test_stable_rules_at_extreme_inputs():
         return np.sum(np.tanh(x))
 
     assert np.allclose(grad(saturated)(np.array([-50.0, 50.0])), 0.0)
+
+
+def power(x, b):
+    return x ** b
+
+
+def builtin_power(x, b):
+    return pow(x, b)
+
+
+def numpy_power(x, b):
+    return np.sum(np.power(x, b))
+
+
+def array_power(x, b):
+    return np.sum(x ** b)
+
+
+@pytest.mark.parametrize("function", [power, builtin_power])
+@pytest.mark.parametrize("b, slope", [
+    (0.0, 0.0), (0, 0.0),          # x ** 0 is 1 everywhere: no slope, also at 0
+    (0.5, math.inf),               # the square root's infinite slope (Python raises there)
+    (1.0, 1.0), (2.0, 0.0), (3, 0.0)])
+def test_powers_at_zero_have_the_limits_numpy_gives(function, b, slope):
+    assert grad(function)(0.0, b) == slope
+    assert grad(function, wrt=1)(0.0, b) == 0.0     # log(0) taken as 0: 0 ** b is flat
+
+
+def test_array_powers_at_zero_and_with_integer_bases():
+    x = np.array([0.0, 0.0, 4.0])
+    b = np.array([0.0, 0.5, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for function in (numpy_power, array_power):
+            np.testing.assert_array_equal(grad(function)(x, b), [0.0, np.inf, 0.25])
+            np.testing.assert_array_equal(grad(function)(x, 0.0), [0.0, 0.0, 0.0])
+            np.testing.assert_array_equal(grad(function)(np.array([0, 2]), 0), [0.0, 0.0])
+    chainrule.check_grad(array_power, np.array([0.5, 2.0]), np.array([0.3, -1.5]), wrt=(0, 1))
+
+
+def test_a_constant_exponent_of_at_least_one_is_written_out():
+    def square(x):
+        return x ** 2
+
+    def root(x):
+        return x ** 0.5
+
+    assert "out_bar * 2 * x" in grad(square).source_for(3.0), grad(square).source_for(3.0)
+    assert "power_cotangent(out_bar, x, 0.5)" in grad(root).source_for(3.0)
 
 
 # -- source blocks the indentation alone would cut short ------------------------------------------

@@ -10,6 +10,8 @@ them under. Then conditions that became constant are folded (``axis is None`` wi
 
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 import textwrap
 from dataclasses import dataclass
@@ -255,8 +257,12 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
         replacements[identifier] = global_name(identifier, value)
     for identifier in tpl.locals:
         replacements[identifier] = fresh(identifier)
-    body, returned = _split_return(rewrite(_without_unwanted(tpl.body, rule.params, wanted),
-                                           replacements), rule.function.__name__)
+    forms = {replacements[identifier]: value
+             for identifier, value in tpl.globals.items() if hasattr(value, "constant_form")}
+    rewritten = rewrite(_without_unwanted(tpl.body, rule.params, wanted), replacements)
+    if forms:
+        rewritten = _with_constant_forms(rewritten, forms)
+    body, returned = _split_return(rewritten, rule.function.__name__)
     returns = list(returned.elts) if isinstance(returned, gast.Tuple) else [returned]
     cotangents = {}
     unbroadcast_name = replacements.get("unbroadcast")
@@ -270,6 +276,39 @@ def inline(rule: Rule, arguments: dict[str, Any], out_bar: str, out, wanted: set
                                            elide_unbroadcast)
         cotangents[parameter] = expression
     return Inlined(_needed(body, cotangents.values()), cotangents)
+
+
+def _with_constant_forms(node, forms: dict):
+    """``node`` with each call of a helper that has a ``constant_form``
+    (``power_cotangent(g, x, 2.0)``) written out, in the helper's parameters, where its
+    argument is a constant the form covers (``g * 2.0 * x``)."""
+    if isinstance(node, list):
+        return [_with_constant_forms(item, forms) for item in node]
+    if not isinstance(node, gast.AST):
+        return node
+    for field in child_fields(type(node)):
+        value = getattr(node, field, None)
+        if isinstance(value, (list, gast.AST)):
+            setattr(node, field, _with_constant_forms(value, forms))
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in forms and not node.keywords:
+        helper = forms[node.func.id]
+        position, form = helper.constant_form
+        constant = _constant(node.args[position]) if len(node.args) > position else _UNKNOWN
+        source = form(constant) if _is_number(constant) else None
+        if source is not None:
+            return rewrite(_form_tree(source), dict(zip(_parameters(helper), node.args)))
+    return node
+
+
+@functools.lru_cache(maxsize=None)
+def _parameters(helper) -> tuple[str, ...]:
+    return tuple(inspect.signature(helper).parameters)
+
+
+@functools.lru_cache(maxsize=None)
+def _form_tree(source: str):
+    return parse(source).body[0].value
 
 
 def _without_unwanted(body: list, params: tuple[str, ...], wanted: set[str]) -> list:

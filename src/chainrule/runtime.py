@@ -82,6 +82,37 @@ def sign_of(x):
     return np.sign(x)
 
 
+def power_cotangent(g, a, b):
+    """``g * d(a ** b) / da``, the slope being ``b * a ** (b - 1)`` with the limits NumPy,
+    PyTorch and JAX give where that formula breaks: 0 where ``b == 0`` (``a ** 0`` is 1
+    everywhere, at 0 too), and infinite at ``a == 0`` for ``b < 1`` (where Python's
+    ``0.0 ** -0.5`` raises ZeroDivisionError). A constant exponent of at least 1 is inlined
+    as the formula instead (``constant_form``)."""
+    if (type(a) is float or type(a) is int) and (type(b) is float or type(b) is int):
+        if b == 0:
+            return g * 0.0
+        if a != 0 or b >= 1:
+            return g * b * a ** (b - 1)
+        with np.errstate(divide="ignore"):
+            return g * b * float(np.float64(a) ** (b - 1))
+    a = np.asarray(a)
+    if a.dtype.kind in "biu":
+        a = a.astype(np.float64)            # NumPy refuses integers to negative powers
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return g * np.where(np.equal(b, 0), 0.0, b * a ** (b - 1))
+
+
+def _power_cotangent_form(exponent):
+    """``power_cotangent`` for a constant exponent, as source in its parameters: the plain
+    formula where it holds everywhere, ``g * 0.0`` for ``b == 0``, else None (the helper)."""
+    if exponent == 0:
+        return "g * 0.0"
+    return "g * b * a ** (b - 1)" if exponent >= 1 else None
+
+
+power_cotangent.constant_form = (2, _power_cotangent_form)  # (the constant's position, form)
+
+
 def log_of_base(x):
     """log(x) for the exponent's cotangent of ``x ** y``: 0 where x == 0 (there the result is 0
     for positive y and the term must vanish), NaN where x < 0 (no real derivative)."""

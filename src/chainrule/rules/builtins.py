@@ -6,8 +6,8 @@ two arguments are rewritten as nested two-argument calls before differentiation;
 iterable argument they use the rules of ``runtime.max_of``/``min_of``.
 """
 
-from ..runtime import (log_of_base, max_of, min_of, sign_of, spread_over, to_ties,
-                       unbroadcast)
+from ..runtime import (log_of_base, max_of, min_of, power_cotangent, sign_of, spread_over,
+                       to_ties, unbroadcast)
 from .registry import adjoint
 
 
@@ -18,7 +18,7 @@ def abs_adjoint(out_bar, out, x):
 
 @adjoint(pow)
 def pow_adjoint(out_bar, out, base, exp):
-    return (unbroadcast(out_bar * exp * base ** (exp - 1), base),
+    return (unbroadcast(power_cotangent(out_bar, base, exp), base),
             unbroadcast(out_bar * out * log_of_base(base), exp))
 
 

@@ -43,10 +43,10 @@ from ..runtime import (append_backward, astype, astype_backward, average_backwar
                        einsum_backward, extremum_backward, hstack_backward, index_grid,
                        inner_backward, kron_backward, linspace_backward, log_of_base,
                        matmul_adjoint_lhs, matmul_adjoint_rhs, median_backward,
-                       nanmean_backward, norm_backward, pad_backward, prod_backward,
-                       restructure, scatter_add, sign_of, slogdet_backward, solve_backward,
-                       sort_backward, split_backward, tensordot_backward, unbroadcast,
-                       unstack, vstack_backward)
+                       nanmean_backward, norm_backward, pad_backward, power_cotangent,
+                       prod_backward, restructure, scatter_add, sign_of, slogdet_backward,
+                       solve_backward, sort_backward, split_backward, tensordot_backward,
+                       unbroadcast, unstack, vstack_backward)
 from .registry import adjoint, array_attribute, array_method
 
 # ----------------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def divide_adjoint(out_bar, out, x1, x2):
 
 @adjoint(np.power)
 def power_adjoint(out_bar, out, x1, x2):
-    return (unbroadcast(out_bar * x2 * x1 ** (x2 - 1), x1),
+    return (unbroadcast(power_cotangent(out_bar, x1, x2), x1),
             unbroadcast(out_bar * out * log_of_base(x1), x2))
 
 

@@ -9,7 +9,8 @@ known to be Python scalars.
 import operator
 
 
-from ..runtime import log_of_base, matmul_adjoint_lhs, matmul_adjoint_rhs, unbroadcast
+from ..runtime import (log_of_base, matmul_adjoint_lhs, matmul_adjoint_rhs,
+                       power_cotangent, unbroadcast)
 from .registry import adjoint
 
 
@@ -35,7 +36,7 @@ def truediv_adjoint(out_bar, out, a, b):
 
 @adjoint(operator.pow)
 def pow_adjoint(out_bar, out, a, b):
-    return (unbroadcast(out_bar * b * a ** (b - 1), a),
+    return (unbroadcast(power_cotangent(out_bar, a, b), a),
             unbroadcast(out_bar * out * log_of_base(a), b))
 
 

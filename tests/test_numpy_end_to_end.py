@@ -837,7 +837,39 @@ def st_mask(x):
     return np.sum(W34[0, :4] * y)
 
 
+def st_swap(x):
+    a = x * 1.0
+    t = a[0]                            # an item of a vector: a copy
+    a[0] = a[1]
+    a[1] = t
+    return np.sum(W34[0, :3] * a ** 2)
+
+
+def st_rows_from_earlier_rows(x):
+    h = np.zeros((4, 3))
+    h[0] = x
+    for t in range(1, 4):
+        previous = h[t - 1]             # a view, read before the store that follows
+        h[t] = np.tanh(previous * x + 0.1)
+    return np.sum(h * h)
+
+
+def st_view_copied(x):
+    b = x * 2.0
+    first = b[0:2].copy()
+    b[0] = 0.0
+    return np.sum(first * x[:2]) + np.sum(b)
+
+
+def st_list_slice_same_length(x):
+    xs = [x[0], x[1], x[2]]
+    xs[0:2] = [x[1] * x[2], x[0]]
+    return xs[0] * xs[1] + xs[2]
+
+
 STORES = [
+    case(st_swap, uniform((3,))), case(st_rows_from_earlier_rows, uniform((3,))),
+    case(st_view_copied, uniform((3,))), case(st_list_slice_same_length, uniform((3,))),
     case(st_integer, uniform((3,))), case(st_slice, uniform((3,))),
     case(st_augmented, uniform((3,))), case(st_copy, uniform((3,))),
     case(st_copy_function, uniform((3,))), case(st_overwrite_twice, uniform((2,))),
@@ -861,6 +893,27 @@ def test_store_exact_values():
     w = W34[0, :3]
     np.testing.assert_allclose(grad(st_copy)(x), [8.0 * w[0], 4.0 * w[1], 6.0 * w[2]],
                                rtol=1e-12)
+
+
+def view_then_store(x, row):
+    b = np.outer(x, x)
+    v = b[row]                          # a row: a view of b
+    b[row, 0] = 0.0
+    return np.sum(v * v)
+
+
+def test_a_view_read_after_its_array_changed_is_refused_when_it_is_a_view():
+    with pytest.raises(chainrule.TransformError, match="'v' is a view of 'b', which line"):
+        grad(view_then_store)(np.array([1.0, 2.0]), 1)
+    with pytest.raises(chainrule.TransformError, match="'first' is a view of 'b'"):
+        grad(_slice_view_then_store)(np.array([1.0, 2.0, 3.0]))
+
+
+def _slice_view_then_store(x):
+    b = x * 1.0
+    first = b[0:2]
+    b += 1.0                            # in place on the array: the view sees it
+    return np.sum(first * x[:2])
 
 
 def store_into_argument(x):

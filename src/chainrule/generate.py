@@ -23,7 +23,8 @@ from .dead_code import drop_dead_statements, result_is_real_scalar, without_orph
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
-from .operations import CALL, REFUSED, RULE, classify, local_name, simple_statements
+from .operations import (CALL, REFUSED, RULE, STORE, classify, local_name,
+                         simple_statements)
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
 from .shapes import Shapes
@@ -286,7 +287,34 @@ class GradientBuilder:
                          ".append")
             if op.kind == CALL and varied_inputs:
                 self.check_changed_arguments(op, kinds)
+            if op.kind == STORE and isinstance(op.arguments["index"], gast.Slice) and \
+                    kinds.get(op.target) != NUMERIC:
+                self.check_slice_store(op)
             self.check_in_place_change(op, kinds)
+        for statement in simple_statements(self.function.body):
+            # A possible view read after its array changed in place: refused when the code
+            # runs if it is a view (an item of a vector, say, is a copy).
+            for view, array, problem in getattr(statement, "chainrule_view_checks", ()):
+                self.guards.setdefault(id(statement), []).append((
+                    "refuse_changed_view", runtime.ChangedViewCheck(problem),
+                    f"{view}, {array}"))
+
+    def check_slice_store(self, op) -> None:
+        """``xs[a:b] = ys`` on a list may change its length, which moves every later item:
+        refused when the code runs if it does (an array's slice keeps its length)."""
+        index = op.arguments["index"]
+        parts = ", ".join("None" if part is None else to_source(part).strip()
+                          for part in (index.lower, index.upper, index.step))
+        problem = TransformError(
+            f"cannot differentiate {self.parsed.name}: assignment to a slice of list "
+            f"'{op.target}' with a different number of items changes the list's length",
+            construct="a list slice assignment that changes the length",
+            origin=self.parsed.origin(op.statement.user_statement),
+            hint="build a new list instead (xs = xs[:a] + new_items + xs[b:])")
+        self.guards.setdefault(id(op.statement), []).append((
+            "refuse_resizing_store", runtime.ResizingStoreCheck(problem),
+            f"{op.target}, {self.helper('slice', slice)}({parts}), "
+            f"{to_source(op.arguments['value']).strip()}"))
 
     def check_in_place_change(self, op, kinds) -> None:
         """An ``op=`` or ``xs.append(v)`` whose change Python would show through another name,

@@ -103,6 +103,15 @@ class Normalizer:
         # `a += ...` or `a.append(v)` on them would change what the loop goes on to read.
         # Each has its description and whether the loop reads the elements.
         self.iterated: dict[str, tuple[str, bool]] = {}
+        # SSA name of a possible view (`c = b[0:2]`, `c = b.T`) -> (its user name, the SSA
+        # name of the array it views, that array's user name).
+        self.view_of: dict[str, tuple[str, str, str]] = {}
+        # Possible views whose array was changed in place after they were made (`b[0] = v`,
+        # `b += v`): SSA name -> where. A read of one gets a check when the code runs: if it
+        # is a view (not a copy, as a vector's item is), Python would show the change
+        # through it, and the normal form, which follows values, would not.
+        self.changed_under: dict[str, object] = {}
+        self.view_reads: list[tuple[str, str, object]] = []   # for the next statement
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -127,8 +136,11 @@ class Normalizer:
                 f"read before it is assigned", construct="unbound local",
                 hint="assign it first (or pass it in as an argument)",
                 origin=self.parsed.origin(node))
-        self.bind_if_unbound(self.current[identifier])
-        return name(self.current[identifier])
+        version = self.current[identifier]
+        self.bind_if_unbound(version)
+        if version in self.changed_under:
+            self.view_reads.append((version, identifier, node))
+        return name(version)
 
     def bind_if_unbound(self, version: str) -> None:
         """A name a loop assigns is unbound after it when the loop ran no iteration; once it
@@ -320,8 +332,10 @@ class Normalizer:
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
                 f"'{owner.id}' in place, which chainrule cannot follow",
                 construct="in-place method", origin=self.parsed.origin(call),
-                hint=f"use the function that returns a new object (e.g. {owner.id} = "
-                     f"np.sort({owner.id}), or a new list/dict) instead")
+                hint=(f"write the operator instead ({owner.id} = {owner.id} + ..., or "
+                      f"{owner.id} += ...)" if call.func.attr.startswith("__i") else
+                      f"use the function that returns a new object (e.g. {owner.id} = "
+                      f"np.sort({owner.id}), or a new list/dict) instead"))
         if not local:
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
@@ -356,6 +370,7 @@ class Normalizer:
         store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
                                                 ctx=gast.Store())], value=value)
         self.emit(store)
+        self.changed_in_place(base.id)
         self.hold(make(gast.List, elts=[value], ctx=gast.Load()), owner)   # d["k"] = lst
 
     # -- nested functions -------------------------------------------------------------------
@@ -506,7 +521,33 @@ class Normalizer:
     def emit(self, statement) -> None:
         statement.user_statement = self.user_statement
         gast.copy_location(statement, self.user_statement)
+        if self.view_reads:
+            statement.chainrule_view_checks = [self.view_check(*read)
+                                               for read in self.view_reads]
+            self.view_reads = []
         self.block.append(statement)
+
+    def changed_in_place(self, base: str) -> None:
+        """The array (SSA name) ``base`` changes in place here: views made of it before see
+        the change."""
+        for view, (_, viewed, _) in self.view_of.items():
+            if viewed == base and view not in self.changed_under:
+                self.changed_under[view] = self.user_statement
+
+    def view_check(self, view: str, identifier: str, node) -> tuple:
+        """(view, array, the error to raise if ``view`` turns out to share its memory)."""
+        _, base, base_name = self.view_of[view]
+        change = self.parsed.origin(self.changed_under[view])
+        problem = TransformError(
+            f"cannot differentiate {self.parsed.name}: '{identifier}' is a view of "
+            f"'{base_name}', which line {change.lineno if change else '?'} changes in place "
+            f"after '{identifier}' was made; Python shows that change through "
+            f"'{identifier}', and chainrule, which follows values, cannot",
+            construct="a view read after its array changed",
+            hint=f"make '{identifier}' a copy where it is made (add .copy()), or change "
+                 f"'{base_name}' only after the last use of '{identifier}'",
+            origin=self.parsed.origin(node))
+        return view, base, problem
 
     def nested(self, statements: list, current: dict) -> tuple[list, dict]:
         """Normalize ``statements`` into a block of their own, starting from the SSA map
@@ -805,8 +846,16 @@ class Normalizer:
         self.namer.reserve(version)
         self.emit(assign(version, value))
         self.current[identifier] = version
+        self.changed_under.pop(version, None)      # a new value (a loop's next turn)
+        self.view_of.pop(version, None)
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
+            for viewed in _viewed_names(value):
+                owner = next((user for user, live in self.current.items()
+                              if live == viewed and user != identifier), None)
+                if owner is not None:                    # a view of a local array
+                    self.view_of[version] = (identifier, viewed, owner)
+                    break
         if isinstance(value, (gast.Tuple, gast.List)):
             self.lengths[version] = len(value.elts)
 
@@ -886,6 +935,7 @@ class Normalizer:
                 others = {"the array or list it may be a slice, row or item of"}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
+            self.changed_in_place(current.id)       # (an array's; a number is rebound)
             if others:
                 # On an array this updates the object that `others` also name; the reverse
                 # builder refuses it unless the value is a Python scalar.
@@ -1015,12 +1065,30 @@ def _loaded_names(statements: list) -> set[str]:
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
                      "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put",
-                     "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard"}
+                     "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard"} | {
+    f"__i{operation}__" for operation in ("add", "sub", "mul", "truediv", "floordiv", "mod",
+                                          "pow", "matmul", "and", "or", "xor", "lshift",
+                                          "rshift")}       # b.__iadd__(x): b += x, in place
 
 _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "broadcast_to",
                    "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
                    "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
                    "real", "imag", "matrix_transpose"}
+
+
+def _viewed_names(value) -> list[str]:
+    """The names whose array ``value`` may be a view of: ``b`` in ``b[0:2]``, ``b[i]``,
+    ``b.T``, ``b.reshape(...)``, ``np.transpose(b)`` (the module's name too, for the caller
+    to tell apart)."""
+    if isinstance(value, (gast.Subscript, gast.Attribute)):
+        candidates = [value.value]
+    elif isinstance(value, gast.Call):
+        candidates = value.args[:1]
+        if isinstance(value.func, gast.Attribute):
+            candidates = [value.func.value] + candidates
+    else:
+        candidates = []
+    return [c.id for c in candidates if isinstance(c, gast.Name)]
 
 
 def _may_be_view(value, views: set[str], params: list[str]) -> bool:

@@ -1000,6 +1000,37 @@ class SharedUpdateCheck:
             raise self.error
 
 
+class ResizingStoreCheck:
+    """Raises the prepared error when ``container[index] = value`` on a list would change
+    its length (a slice replaced by a different number of items)."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def __call__(self, container, index: slice, value) -> None:
+        if type(container) is list:
+            try:
+                resized = len(range(*index.indices(len(container)))) != len(value)
+            except TypeError:                       # no length: Python will say what is wrong
+                return
+            if resized:
+                raise self.error
+
+
+class ChangedViewCheck:
+    """Raises the prepared error when a value read after its array changed in place turns
+    out to be a view of that array (Python shows the change through it; the normal form,
+    which follows values, does not). A copy, such as an item of a vector, passes."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def __call__(self, view, array) -> None:
+        if type(view) is np.ndarray and type(array) is np.ndarray and \
+                np.may_share_memory(view, array):
+            raise self.error
+
+
 def max_of(items):
     """``max(items)`` (one iterable argument): its own primal so that it can have a rule."""
     return max(items)

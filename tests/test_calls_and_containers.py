@@ -175,3 +175,55 @@ def test_cache_reuses_helper_pairs():
     misses = chainrule.cache_info().misses
     grad(helper_in_loop)(0.4)
     assert chainrule.cache_info().misses == misses
+
+
+# -- what a function of yours returns may be its argument ----------------------------------------
+
+def returns_its_argument(a):
+    return a
+
+
+def first_row_of(a):
+    return a[0]
+
+
+def fresh_scaled(a):
+    return a * 2.0
+
+
+def zeros_of(n):
+    return np.zeros(n)
+
+
+def store_into_returned_argument(x):
+    b = x * 2.0
+    c = returns_its_argument(b)
+    c[0] = 5.0
+    return np.sum(b * x)
+
+
+def row_read_after_store(x):
+    b = np.outer(x, x)
+    r = first_row_of(b)
+    b[0, 0] = 7.0
+    return np.sum(r * x)
+
+
+def store_into_fresh_results(x):
+    c = fresh_scaled(x)
+    c[0] = c[1] * x[0]
+    z = zeros_of(len(x))
+    z[1] = x[1] ** 2
+    return np.sum(c * z) + np.sum(c)
+
+
+def test_a_result_that_shares_an_arguments_memory_is_refused_when_stored_into_or_stale():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TransformError, match="'c' shares its memory with 'b'"):
+        grad(store_into_returned_argument)(x)
+    with pytest.raises(TransformError, match="'r' is a view of 'b', which line"):
+        grad(row_read_after_store)(x)
+
+
+def test_stores_into_new_arrays_your_functions_return_are_followed():
+    check_grad(store_into_fresh_results, np.array([0.7, -1.3, 0.4]))

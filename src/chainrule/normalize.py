@@ -41,6 +41,7 @@ An *atom* is a local name, a constant, or a dotted name rooted at a global or cl
 from __future__ import annotations
 
 import builtins
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -48,7 +49,7 @@ import gast
 from .errors import TransformError
 from .lowering import lower_exits
 from .naming import Namer
-from .parsing import ParsedFunction
+from .parsing import ParsedFunction, resolve_global
 from .syntax import assign, clone, const, make, name, name_ids, names, walk
 
 
@@ -103,14 +104,15 @@ class Normalizer:
         # `a += ...` or `a.append(v)` on them would change what the loop goes on to read.
         # Each has its description and whether the loop reads the elements.
         self.iterated: dict[str, tuple[str, bool]] = {}
-        # SSA name of a possible view (`c = b[0:2]`, `c = b.T`) -> (its user name, the SSA
-        # name of the array it views, that array's user name).
-        self.view_of: dict[str, tuple[str, str, str]] = {}
+        # SSA name of a possible view (`c = b[0:2]`, `c = b.T`, or what a function of yours
+        # returns: `c = helper(b)` may be `b`) -> the arrays it may view: (SSA name, user
+        # name) each.
+        self.view_of: dict[str, list[tuple[str, str]]] = {}
         # Possible views whose array was changed in place after they were made (`b[0] = v`,
-        # `b += v`): SSA name -> where. A read of one gets a check when the code runs: if it
-        # is a view (not a copy, as a vector's item is), Python would show the change
-        # through it, and the normal form, which follows values, would not.
-        self.changed_under: dict[str, object] = {}
+        # `b += v`): SSA name -> (the array, where). A read of one gets a check when the
+        # code runs: if it is a view (not a copy, as a vector's item is), Python would show
+        # the change through it, and the normal form, which follows values, would not.
+        self.changed_under: dict[str, tuple[str, str, object]] = {}
         self.view_reads: list[tuple[str, str, object]] = []   # for the next statement
 
     # -- atoms ------------------------------------------------------------------------------
@@ -370,6 +372,16 @@ class Normalizer:
         store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
                                                 ctx=gast.Store())], value=value)
         self.emit(store)
+        for viewed, viewed_name in self.view_of.get(base.id, ()):
+            # `c = helper(b)` may be `b` itself or a view of it: storing into `c` changes `b`.
+            problem = TransformError(
+                f"cannot differentiate {self.parsed.name}: '{owner}' shares its memory with "
+                f"'{viewed_name}' (a function of yours returned it, or a view of it), so "
+                f"this assignment changes '{viewed_name}' too, which chainrule cannot follow",
+                construct="assignment into an element", origin=self.parsed.origin(target),
+                hint=f"make '{owner}' a copy first ({owner} = {owner}.copy())")
+            store.chainrule_view_checks = getattr(store, "chainrule_view_checks", []) + [
+                (base.id, viewed, problem)]
         self.changed_in_place(base.id)
         self.hold(make(gast.List, elts=[value], ctx=gast.Load()), owner)   # d["k"] = lst
 
@@ -530,14 +542,15 @@ class Normalizer:
     def changed_in_place(self, base: str) -> None:
         """The array (SSA name) ``base`` changes in place here: views made of it before see
         the change."""
-        for view, (_, viewed, _) in self.view_of.items():
-            if viewed == base and view not in self.changed_under:
-                self.changed_under[view] = self.user_statement
+        for view, bases in self.view_of.items():
+            for viewed, user in bases:
+                if viewed == base and view not in self.changed_under:
+                    self.changed_under[view] = (viewed, user, self.user_statement)
 
     def view_check(self, view: str, identifier: str, node) -> tuple:
         """(view, array, the error to raise if ``view`` turns out to share its memory)."""
-        _, base, base_name = self.view_of[view]
-        change = self.parsed.origin(self.changed_under[view])
+        base, base_name, where = self.changed_under[view]
+        change = self.parsed.origin(where)
         problem = TransformError(
             f"cannot differentiate {self.parsed.name}: '{identifier}' is a view of "
             f"'{base_name}', which line {change.lineno if change else '?'} changes in place "
@@ -850,14 +863,34 @@ class Normalizer:
         self.view_of.pop(version, None)
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
-            for viewed in _viewed_names(value):
-                owner = next((user for user, live in self.current.items()
-                              if live == viewed and user != identifier), None)
-                if owner is not None:                    # a view of a local array
-                    self.view_of[version] = (identifier, viewed, owner)
-                    break
+            self.view_of[version] = self.local_arrays(_viewed_names(value)[:1] or [],
+                                                      identifier)
+            if not self.view_of[version]:                # np.transpose(b): b, not np
+                self.view_of[version] = self.local_arrays(_viewed_names(value)[1:2],
+                                                          identifier)
+        elif self.of_your_function(value):
+            # What a function of yours returns may be one of its arguments, or a view.
+            self.view_of[version] = self.local_arrays(
+                [a.id for a in value.args + [k.value for k in value.keywords]
+                 if isinstance(a, gast.Name)], identifier)
         if isinstance(value, (gast.Tuple, gast.List)):
             self.lengths[version] = len(value.elts)
+
+    def local_arrays(self, versions: list[str], identifier: str) -> list[tuple[str, str]]:
+        """(SSA name, user name) of those of ``versions`` that are live locals."""
+        found = []
+        for viewed in versions:
+            owner = next((user for user, live in self.current.items()
+                          if live == viewed and user != identifier), None)
+            if owner is not None:
+                found.append((viewed, owner))
+        return found
+
+    def of_your_function(self, value) -> bool:
+        """Whether ``value`` is a call of a Python function (not a builtin, not NumPy's)."""
+        return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+            value.func.id not in self.local_names and \
+            isinstance(resolve_global(self.parsed, value.func.id), types.FunctionType)
 
     def assign_target(self, target, node) -> None:
         """Assign the (user) expression ``node`` to ``target``."""

@@ -221,7 +221,7 @@ def test_a_result_that_shares_an_arguments_memory_is_refused_when_stored_into_or
     x = np.array([1.0, 2.0])
     with pytest.raises(TransformError, match="'c' shares its memory with 'b'"):
         grad(store_into_returned_argument)(x)
-    with pytest.raises(TransformError, match="'r' is a view of 'b', which line"):
+    with pytest.raises(TransformError, match="this changes 'b' in place where 'r', a view of it"):
         grad(row_read_after_store)(x)
 
 

@@ -191,18 +191,25 @@ class GradientFunction:
         see ``shapes.py``)."""
         function = self._target.function
         shapes = shape_class(arguments) if arguments is not None else None
+        # Floating arrays only: arithmetic on them cannot raise (integer or boolean arrays
+        # can: a negative power, bool - bool), so grad may leave out what only the value needs.
+        floats = shapes is not None and all(
+            argument.dtype.kind == "f" for argument in arguments
+            if isinstance(argument, (np.ndarray, np.generic)))
 
         def make():
             normal = _normal_form(function)
             names = parameter_names(normal.parsed.node)
             generated = build_gradient(normal, list(self.wrt), dict(zip(names, kinds)),
                                        self.mode, function,
-                                       None if shapes is None else dict(zip(names, shapes)))
+                                       None if shapes is None else dict(zip(names, shapes)),
+                                       floats)
             return compile_generated(generated, function.__code__.co_freevars)
 
         key = ("gradient", function.__code__, id(function.__globals__), self.wrt, self.mode,
                kinds)
-        compiled = cache.lookup_for_shapes(key, shapes, make)
+        compiled = cache.lookup_for_shapes(key, None if shapes is None else (shapes, floats),
+                                           make)
         dependencies = for_function(compiled.generated.dependencies, function)
         if not still_valid(dependencies):
             cache.forget(key)        # a function it calls was redefined, or another closure

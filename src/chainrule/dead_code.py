@@ -25,6 +25,7 @@ import numpy as np
 from .kinds import NUMERIC
 from .operations import CONSTANT, COPY, RULE
 from .shapes import UNKNOWN
+from .simplify import names_in
 from .syntax import const, name, walk
 
 _OPERATORS = {value for value in vars(operator).values() if callable(value)}
@@ -132,7 +133,9 @@ def _reads(items: list) -> tuple[set[str], dict[str, list]]:
                 visit(value, path + [(node, field, None)])
 
     for item in items:
-        if not isinstance(item, str):
+        if isinstance(item, str):
+            reads.update(names_in(item)[0])      # a check written as a line of text
+        else:
             visit(item, [])
     return reads, sized
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import runtime
 from .activity import analyse
+from .aliasing import view_guards
 from .dead_code import drop_dead_statements, result_is_real_scalar, without_orphan_comments
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
@@ -50,7 +51,8 @@ class Generated:
 class GradientBuilder:
     def __init__(self, function: NormalFunction, wrt: list[str], kinds: dict[str, str],
                  mode: str, live: types.FunctionType | None = None,
-                 shapes: dict[str, tuple | None] | None = None):
+                 shapes: dict[str, tuple | None] | None = None,
+                 floating_arrays: bool = False):
         self.function = function
         # The normal form is shared by every function with the same code; names are
         # resolved in the globals and closure of the function at hand.
@@ -61,6 +63,7 @@ class GradientBuilder:
         self.locals = _all_local_names(function)
         self.argument_kinds = kinds
         self.argument_shapes = shapes           # a shape class (see shapes.py), or None
+        self.floating_arrays = floating_arrays  # every array argument of a floating dtype
         self.uses_shapes = False                # whether the code relies on that class
         self.helpers: dict[str, object] = {}
         self.call_sites: dict[int, tuple[str, str]] = {}   # statement -> (forward, tape)
@@ -209,8 +212,8 @@ class GradientBuilder:
             value = self.namer.fresh("value")          # the reverse sweep rebinds `out`
             primal_lines.append(assign(value, name(out)))
             out = value
-        if self.mode == "grad" and result_is_real_scalar(result, function.body, operations, kinds,
-                                                              shapes):
+        if self.mode == "grad" and self.floating_arrays and result_is_real_scalar(
+                result, function.body, operations, kinds, shapes):
             # The value is known to be a real scalar: it need not be checked, nor made.
             self.uses_shapes = True
             primal_lines.append(f"{seed} = 1.0")
@@ -291,13 +294,9 @@ class GradientBuilder:
                     kinds.get(op.target) != NUMERIC:
                 self.check_slice_store(op)
             self.check_in_place_change(op, kinds)
-        for statement in simple_statements(self.function.body):
-            # A possible view read after its array changed in place: refused when the code
-            # runs if it is a view (an item of a vector, say, is a copy).
-            for view, array, problem in getattr(statement, "chainrule_view_checks", ()):
-                self.guards.setdefault(id(statement), []).append((
-                    "refuse_changed_view", runtime.ChangedViewCheck(problem),
-                    f"{view}, {array}"))
+        for statement_id, checks in view_guards(self.function, activity, self.parsed,
+                                                self.helper).items():
+            self.guards.setdefault(statement_id, []).extend(checks)
 
     def check_slice_store(self, op) -> None:
         """``xs[a:b] = ys`` on a list may change its length, which moves every later item:
@@ -565,5 +564,6 @@ def _all_local_names(function: NormalFunction) -> set[str]:
 
 def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, str],
                    mode: str, live: types.FunctionType | None = None,
-                   shapes: dict[str, tuple | None] | None = None) -> Generated:
-    return GradientBuilder(function, wrt, kinds, mode, live, shapes).build()
+                   shapes: dict[str, tuple | None] | None = None,
+                   floating_arrays: bool = False) -> Generated:
+    return GradientBuilder(function, wrt, kinds, mode, live, shapes, floating_arrays).build()

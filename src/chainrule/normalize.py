@@ -49,8 +49,8 @@ import gast
 from .errors import TransformError
 from .lowering import lower_exits
 from .naming import Namer
-from .parsing import ParsedFunction, resolve_global
-from .syntax import assign, clone, const, make, name, name_ids, names, walk
+from .parsing import ParsedFunction, resolve_dotted, resolve_global
+from .syntax import assign, clone, const, make, name, name_ids, names, to_source, walk
 
 
 @dataclass
@@ -104,16 +104,12 @@ class Normalizer:
         # `a += ...` or `a.append(v)` on them would change what the loop goes on to read.
         # Each has its description and whether the loop reads the elements.
         self.iterated: dict[str, tuple[str, bool]] = {}
-        # SSA name of a possible view (`c = b[0:2]`, `c = b.T`, or what a function of yours
-        # returns: `c = helper(b)` may be `b`) -> the arrays it may view: (SSA name, user
-        # name) each.
-        self.view_of: dict[str, list[tuple[str, str]]] = {}
-        # Possible views whose array was changed in place after they were made (`b[0] = v`,
-        # `b += v`): SSA name -> (the array, where). A read of one gets a check when the
-        # code runs: if it is a view (not a copy, as a vector's item is), Python would show
-        # the change through it, and the normal form, which follows values, would not.
-        self.changed_under: dict[str, tuple[str, str, object]] = {}
-        self.view_reads: list[tuple[str, str, object]] = []   # for the next statement
+        # SSA name of a possible view (`c = b[0:2]`, `c = b.T`, a view of a view, or what a
+        # function of yours returns: `c = helper(b)` may be `b`) -> (its user name, the arrays
+        # it may view: (SSA name, user name) each). A statement that changes one of those
+        # arrays in place is marked with them (see chainrule/aliasing.py).
+        self.view_of: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        self.returned_by_call: set[str] = set()       # those made by a function of yours
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -138,11 +134,8 @@ class Normalizer:
                 f"read before it is assigned", construct="unbound local",
                 hint="assign it first (or pass it in as an argument)",
                 origin=self.parsed.origin(node))
-        version = self.current[identifier]
-        self.bind_if_unbound(version)
-        if version in self.changed_under:
-            self.view_reads.append((version, identifier, node))
-        return name(version)
+        self.bind_if_unbound(self.current[identifier])
+        return name(self.current[identifier])
 
     def bind_if_unbound(self, version: str) -> None:
         """A name a loop assigns is unbound after it when the loop ran no iteration; once it
@@ -172,6 +165,7 @@ class Normalizer:
         value = self.operation(node)
         temporary = self.namer.temporary()
         self.emit(assign(temporary, value))
+        self.note_views(temporary, None, value)    # b.T[0]: a view through `t1`
         return _normalized(name(temporary))
 
     def index(self, node):
@@ -372,17 +366,7 @@ class Normalizer:
         store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
                                                 ctx=gast.Store())], value=value)
         self.emit(store)
-        for viewed, viewed_name in self.view_of.get(base.id, ()):
-            # `c = helper(b)` may be `b` itself or a view of it: storing into `c` changes `b`.
-            problem = TransformError(
-                f"cannot differentiate {self.parsed.name}: '{owner}' shares its memory with "
-                f"'{viewed_name}' (a function of yours returned it, or a view of it), so "
-                f"this assignment changes '{viewed_name}' too, which chainrule cannot follow",
-                construct="assignment into an element", origin=self.parsed.origin(target),
-                hint=f"make '{owner}' a copy first ({owner} = {owner}.copy())")
-            store.chainrule_view_checks = getattr(store, "chainrule_view_checks", []) + [
-                (base.id, viewed, problem)]
-        self.changed_in_place(base.id)
+        self.changed_in_place(store, base.id, owner, index)
         self.hold(make(gast.List, elts=[value], ctx=gast.Load()), owner)   # d["k"] = lst
 
     # -- nested functions -------------------------------------------------------------------
@@ -533,34 +517,18 @@ class Normalizer:
     def emit(self, statement) -> None:
         statement.user_statement = self.user_statement
         gast.copy_location(statement, self.user_statement)
-        if self.view_reads:
-            statement.chainrule_view_checks = [self.view_check(*read)
-                                               for read in self.view_reads]
-            self.view_reads = []
         self.block.append(statement)
 
-    def changed_in_place(self, base: str) -> None:
-        """The array (SSA name) ``base`` changes in place here: views made of it before see
-        the change."""
-        for view, bases in self.view_of.items():
-            for viewed, user in bases:
-                if viewed == base and view not in self.changed_under:
-                    self.changed_under[view] = (viewed, user, self.user_statement)
-
-    def view_check(self, view: str, identifier: str, node) -> tuple:
-        """(view, array, the error to raise if ``view`` turns out to share its memory)."""
-        base, base_name, where = self.changed_under[view]
-        change = self.parsed.origin(where)
-        problem = TransformError(
-            f"cannot differentiate {self.parsed.name}: '{identifier}' is a view of "
-            f"'{base_name}', which line {change.lineno if change else '?'} changes in place "
-            f"after '{identifier}' was made; Python shows that change through "
-            f"'{identifier}', and chainrule, which follows values, cannot",
-            construct="a view read after its array changed",
-            hint=f"make '{identifier}' a copy where it is made (add .copy()), or change "
-                 f"'{base_name}' only after the last use of '{identifier}'",
-            origin=self.parsed.origin(node))
-        return view, base, problem
+    def changed_in_place(self, statement, base: str, base_name: str, index=None) -> None:
+        """``statement`` changes the array (SSA name) ``base`` in place (at ``index``; None:
+        all of it). It is marked with the possible views of ``base`` made before, which
+        would show the change; and, when ``base`` is what a function of yours returned, with
+        the arrays it was given, which it may be (or, for `v = b`, with `b`)."""
+        views = [(view, user) for view, (user, bases) in self.view_of.items()
+                 if view != base and any(viewed == base for viewed, _ in bases)]
+        statement.chainrule_changes = (base, base_name, index, views)
+        if base in self.view_of:              # v = b, or what a function of yours returned
+            statement.chainrule_changes_given = self.view_of[base][1]
 
     def nested(self, statements: list, current: dict) -> tuple[list, dict]:
         """Normalize ``statements`` into a block of their own, starting from the SSA map
@@ -578,6 +546,13 @@ class Normalizer:
         self.bind_if_unbound(source)
         if source in self.views or source in self.params:
             self.views.add(target)
+        if source in self.view_of:
+            self.view_of[target] = self.view_of[source]
+        if source in self.returned_by_call:
+            self.returned_by_call.add(target)
+        for _, bases in list(self.view_of.values()):    # a view of `b` views its copy too
+            bases += [(target, user) for base, user in bases if base == source
+                      and (target, user) not in bases]
         statement = assign(target, name(source))
         statement.user_statement = at
         gast.copy_location(statement, at)
@@ -752,6 +727,10 @@ class Normalizer:
             elements.append((version, source))
             if source is not None:
                 self.views.add(version)        # a row of an array, an item of a list
+                if isinstance(source[0], gast.Name):
+                    self.note_views(version, target.id if isinstance(target, gast.Name)
+                                    else version, make(gast.Subscript, value=source[0],
+                                                       slice=const(0), ctx=gast.Load()))
         iterated = dict(self.iterated)
         read_in_body = name_ids(original.body, gast.Load)
         for target, source in zip(targets, sources):
@@ -859,38 +838,64 @@ class Normalizer:
         self.namer.reserve(version)
         self.emit(assign(version, value))
         self.current[identifier] = version
-        self.changed_under.pop(version, None)      # a new value (a loop's next turn)
-        self.view_of.pop(version, None)
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
-            self.view_of[version] = self.local_arrays(_viewed_names(value)[:1] or [],
-                                                      identifier)
-            if not self.view_of[version]:                # np.transpose(b): b, not np
-                self.view_of[version] = self.local_arrays(_viewed_names(value)[1:2],
-                                                          identifier)
-        elif self.of_your_function(value):
-            # What a function of yours returns may be one of its arguments, or a view.
-            self.view_of[version] = self.local_arrays(
-                [a.id for a in value.args + [k.value for k in value.keywords]
-                 if isinstance(a, gast.Name)], identifier)
+        self.note_views(version, identifier, value)
         if isinstance(value, (gast.Tuple, gast.List)):
             self.lengths[version] = len(value.elts)
 
+    def note_views(self, version: str, identifier: str | None, value) -> None:
+        """Record what ``version`` (user name ``identifier``; a temporary's is what it holds,
+        ``a[1]``), just assigned ``value``, may be a view of (see ``view_of``)."""
+        self.view_of.pop(version, None)
+        self.returned_by_call.discard(version)
+        bases = []
+        if isinstance(value, gast.Name):                 # d = c: what c may view
+            bases = self.local_arrays([value.id], identifier)
+        elif _may_be_view(value, self.views, self.params) or _may_share(value):
+            candidates = _viewed_names(value)
+            bases = self.local_arrays(candidates[:1], identifier) or \
+                self.local_arrays(candidates[1:2], identifier)   # np.transpose(b): b
+        elif self.of_your_function(value):
+            # What a function of yours returns may be one of its arguments, or a view.
+            bases = self.local_arrays([a.id for a in value.args + [k.value for k in
+                                                                    value.keywords]
+                                       if isinstance(a, gast.Name)], identifier)
+            self.returned_by_call.add(version)
+        elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+            items = value.values if isinstance(value, gast.Dict) else value.elts
+            bases = self.local_arrays([item.id for item in items
+                                       if isinstance(item, gast.Name)], identifier)
+        for viewed, _ in list(bases):                     # a view of a view views its array
+            bases += [base for base in self.view_of.get(viewed, ("", []))[1]
+                      if base not in bases]
+        if bases:
+            self.view_of[version] = (identifier or to_source(value).strip(), bases)
+
     def local_arrays(self, versions: list[str], identifier: str) -> list[tuple[str, str]]:
-        """(SSA name, user name) of those of ``versions`` that are live locals."""
+        """(SSA name, user name) of those of ``versions`` that are live locals, or
+        temporaries that may view one (``t1`` in ``b.T[0]``)."""
         found = []
         for viewed in versions:
             owner = next((user for user, live in self.current.items()
                           if live == viewed and user != identifier), None)
+            if owner is None and viewed in self.view_of:
+                owner = viewed
             if owner is not None:
                 found.append((viewed, owner))
         return found
 
     def of_your_function(self, value) -> bool:
-        """Whether ``value`` is a call of a Python function (not a builtin, not NumPy's)."""
-        return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
-            value.func.id not in self.local_names and \
-            isinstance(resolve_global(self.parsed, value.func.id), types.FunctionType)
+        """Whether ``value`` is a call of a Python function (not a builtin, not NumPy's):
+        ``helper(b)`` or ``module.helper(b)``."""
+        if not isinstance(value, gast.Call) or not self.is_global_reference(value.func):
+            return False
+        if isinstance(value.func, gast.Name):
+            callee = resolve_global(self.parsed, value.func.id)
+        else:
+            callee = resolve_dotted(self.parsed, value.func, self.local_names)
+        return isinstance(callee, types.FunctionType) and \
+            not (callee.__module__ or "").startswith("numpy")
 
     def assign_target(self, target, node) -> None:
         """Assign the (user) expression ``node`` to ``target``."""
@@ -968,7 +973,8 @@ class Normalizer:
                 others = {"the array or list it may be a slice, row or item of"}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
-            self.changed_in_place(current.id)       # (an array's; a number is rebound)
+            # An array's op= changes it in place (a number is rebound: checked at run time).
+            self.changed_in_place(self.block[-1], current.id, node.target.id)
             if others:
                 # On an array this updates the object that `others` also name; the reverse
                 # builder refuses it unless the value is a Python scalar.
@@ -1113,7 +1119,9 @@ def _viewed_names(value) -> list[str]:
     """The names whose array ``value`` may be a view of: ``b`` in ``b[0:2]``, ``b[i]``,
     ``b.T``, ``b.reshape(...)``, ``np.transpose(b)`` (the module's name too, for the caller
     to tell apart)."""
-    if isinstance(value, (gast.Subscript, gast.Attribute)):
+    if isinstance(value, gast.Name):
+        candidates = [value]                         # d = c: c's views too
+    elif isinstance(value, (gast.Subscript, gast.Attribute)):
         candidates = [value.value]
     elif isinstance(value, gast.Call):
         candidates = value.args[:1]
@@ -1122,6 +1130,17 @@ def _viewed_names(value) -> list[str]:
     else:
         candidates = []
     return [c.id for c in candidates if isinstance(c, gast.Name)]
+
+
+# Functions whose result may share memory with their argument, though not so often that a
+# store into the result should be refused outright (`parts = np.split(b, 3)` is a list).
+_MAY_SHARE_FUNCTIONS = {"split", "array_split", "hsplit", "vsplit", "dsplit", "diag",
+                        "ascontiguousarray", "asfortranarray", "astype", "require"}
+
+
+def _may_share(value) -> bool:
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+        value.func.attr in _MAY_SHARE_FUNCTIONS
 
 
 def _may_be_view(value, views: set[str], params: list[str]) -> bool:

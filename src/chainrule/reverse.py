@@ -92,6 +92,12 @@ class ReverseSweep:
                         for name_ in list(op.inputs) + [a.id for a in op.arguments.values()
                                                         if isinstance(a, gast.Name)]}
         self.restore |= {v for v in self.locals if activity.active(v)}
+        # A store into an array the sweep reads through a view (`x = xs[1]` read by `W @ x`)
+        # is undone too: the view would show the new elements.
+        self.restore |= {op.target for ops in operations.values() for op in ops
+                         if op.kind == STORE and any(
+                             view in self.restore for view, _ in getattr(
+                                 op.statement, "chainrule_changes", (None,) * 4)[3] or ())}
 
     # -- output -----------------------------------------------------------------------------
 

@@ -91,23 +91,26 @@ def power_cotangent(g, a, b):
     if (type(a) is float or type(a) is int) and (type(b) is float or type(b) is int):
         if b == 0:
             return g * 0.0
+        if a < 0 and b != int(b):
+            return g * math.nan                 # no real slope (NumPy's power gives NaN)
         if a != 0 or b >= 1:
             return g * b * a ** (b - 1)
         with np.errstate(divide="ignore"):
             return g * b * float(np.float64(a) ** (b - 1))
-    a = np.asarray(a)
+    a, b = np.asarray(a), np.asarray(b)
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)            # NumPy refuses integers to negative powers
     with np.errstate(divide="ignore", invalid="ignore"):
-        return g * np.where(np.equal(b, 0), 0.0, b * a ** (b - 1))
+        return g * np.where(b == 0, 0.0, b * a ** (b - 1))
 
 
 def _power_cotangent_form(exponent):
     """``power_cotangent`` for a constant exponent, as source in its parameters: the plain
-    formula where it holds everywhere, ``g * 0.0`` for ``b == 0``, else None (the helper)."""
+    formula for a whole exponent of at least 1 (real and finite everywhere), ``g * 0.0``
+    for ``b == 0``, else None (the helper)."""
     if exponent == 0:
         return "g * 0.0"
-    return "g * b * a ** (b - 1)" if exponent >= 1 else None
+    return "g * b * a ** (b - 1)" if exponent >= 1 and float(exponent).is_integer() else None
 
 
 power_cotangent.constant_form = (2, _power_cotangent_form)  # (the constant's position, form)
@@ -1018,17 +1021,44 @@ class ResizingStoreCheck:
 
 
 class ChangedViewCheck:
-    """Raises the prepared error when a value read after its array changed in place turns
-    out to be a view of that array (Python shows the change through it; the normal form,
-    which follows values, does not). A copy, such as an item of a vector, passes."""
+    """Raises the prepared error, just before an array changes in place (at ``index``, or
+    all of it), when ``view`` (or an array a list, tuple or dict ``view`` holds) shares
+    memory with the part that changes: Python would show the change through the view, and
+    the normal form, which follows values, would not. A copy (an item of a vector) or a row
+    the store misses passes."""
 
-    def __init__(self, error: Exception):
+    def __init__(self, error: Exception, direct: bool = False):
         self.error = error
+        self.direct = direct            # ``view`` is what changes: only an array itself
 
-    def __call__(self, view, array) -> None:
-        if type(view) is np.ndarray and type(array) is np.ndarray and \
-                np.may_share_memory(view, array):
+    def __call__(self, view, array, index=None) -> None:
+        if type(array) is not np.ndarray or (self.direct and type(view) is not np.ndarray):
+            return
+        region = array
+        if index is not None and _basic_index(index):
+            index = index if type(index) is tuple else (index,)
+            # With an Ellipsis the part is a view even where every index is an integer.
+            region = array[index if Ellipsis in index else index + (Ellipsis,)]
+        if any(np.may_share_memory(held, region) for held in _arrays_in(view)):
             raise self.error
+
+
+def _arrays_in(value, depth: int = 3) -> list:
+    """``value`` if it is an array, else the arrays a list, tuple or dict holds (nested a
+    few levels deep)."""
+    if type(value) is np.ndarray:
+        return [value]
+    if depth and type(value) in (list, tuple, dict):
+        items = value.values() if type(value) is dict else value
+        return [array for item in items for array in _arrays_in(item, depth - 1)]
+    return []
+
+
+def _basic_index(index) -> bool:
+    """Whether ``index`` selects a view (integers, slices, None, Ellipsis)."""
+    parts = index if type(index) is tuple else (index,)
+    return all(isinstance(part, (int, np.integer, slice)) or part is None or part is Ellipsis
+               for part in parts) and not any(isinstance(part, bool) for part in parts)
 
 
 def max_of(items):

@@ -368,7 +368,11 @@ def nansum_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
 
 @adjoint(np.mean)
 def mean_adjoint(out_bar, out, a, axis=None, dtype=None, keepdims=False):
-    count = np.size(a) / np.size(out)
+    # An empty array's gradient is empty: counting it as 1 divides nothing by zero.
+    if axis is None:
+        count = np.size(a) or 1
+    else:
+        count = (np.size(a) // np.size(out) if np.size(out) else 0) or 1
     if axis is None or keepdims:
         grad = np.broadcast_to(out_bar / count, np.shape(a))
     else:

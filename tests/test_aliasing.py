@@ -5,6 +5,7 @@ refused with the documented error; none may give a wrong gradient. Many of these
 a helper's attack on the checks.
 """
 
+import operator
 import types
 
 import numpy as np
@@ -265,3 +266,21 @@ def test_stores_after_a_view_was_used_are_undone_for_the_sweep(function):
     rows = np.random.default_rng(0).normal(size=(5, 3))
     check_grad(function, W, rows, wrt=0)
     check_grad(function, W, rows, wrt=(0, 1))
+
+
+def operator_in_place(x):
+    b = x * 1.0
+    operator.iadd(b, x)
+    return np.sum(b * b)
+
+
+def operator_setitem(x):
+    b = x * 1.0
+    operator.setitem(b, 0, 5.0 * x[1])
+    return np.sum(b * x)
+
+
+@pytest.mark.parametrize("function", [operator_in_place, operator_setitem])
+def test_operator_functions_that_write_in_place_are_refused(function):
+    with pytest.raises(TransformError, match="writes into an existing array"):
+        grad(function)(X)

@@ -258,13 +258,21 @@ class Classifier:
         return bound
 
 
-_IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal}
+_IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
+                     np.random.shuffle, operator.setitem, operator.delitem, operator.iand,
+                     operator.ior} | {
+    function for name_, function in vars(operator).items()
+    if name_.startswith("i") and name_[1:] in vars(operator) and callable(function)}  # iadd
 
 
 def _writes_in_place(primal, func) -> bool:
-    """NumPy functions that write into an argument (``np.copyto``, ``np.add.at``)."""
-    if isinstance(func, gast.Attribute) and func.attr == "at" and \
-            isinstance(getattr(primal, "__self__", None), np.ufunc):
+    """Functions that write into an argument (``np.copyto``, ``np.add.at``,
+    ``operator.iadd``, a generator's ``shuffle``)."""
+    owner = getattr(primal, "__self__", None)
+    if isinstance(func, gast.Attribute) and func.attr == "at" and isinstance(owner, np.ufunc):
+        return True
+    if getattr(primal, "__name__", "") == "shuffle" and isinstance(
+            owner, (np.random.Generator, np.random.RandomState)):
         return True
     try:
         return primal in _IN_PLACE_WRITERS

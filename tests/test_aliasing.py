@@ -156,6 +156,30 @@ def swapped_rows(x):
     return np.sum(a * W)
 
 
+def appended_then_changed(x):
+    h = x * 1.0
+    hs = []
+    for t in range(2):
+        h[:] = h * 3.0                  # every entry of hs is this one buffer
+        hs.append(h)
+    return np.sum(hs[0])
+
+
+def kept_in_a_list_by_append(x):
+    y = x * 1.0
+    keep = []
+    keep.append(y[:2])
+    y[0] = 0.0
+    return np.sum(keep[0])
+
+
+def rotated(x):
+    b = np.outer(x, x)
+    v = np.rot90(b)
+    b[0, 0] = 0.0
+    return np.sum(v * W)
+
+
 HELPERS = types.SimpleNamespace(identity=identity)
 HELPERS.identity.__module__ = __name__
 
@@ -165,7 +189,8 @@ HELPERS.identity.__module__ = __name__
     chained_assignment, chosen_view, loop_target_then_store,
     store_in_the_loop_a_view_made_before_reads, in_place_op_in_a_loop, view_held_by_a_list,
     op_on_what_a_function_returned, view_a_function_returned, through_a_module_attribute,
-    parts_of_a_split, nested_function_changes_its_argument, swapped_rows])
+    parts_of_a_split, nested_function_changes_its_argument, swapped_rows,
+    appended_then_changed, kept_in_a_list_by_append, rotated])
 def test_a_change_a_view_would_show_is_refused(function):
     with pytest.raises(TransformError, match="shows the change|shares its memory"):
         grad(function)(X)
@@ -235,7 +260,29 @@ def store_into_a_new_array_a_function_returned(x):
     return np.sum(c * x[:2])
 
 
+def interleaved_columns(x):
+    B = np.outer(x, x) + np.eye(3)
+    first = B[:, 0]
+    B[:, 1] = B[:, 1] - np.dot(first, B[:, 1]) * first     # columns share no element
+    return np.sum(first * B[:, 1])
+
+
+def shifted_then_stored(x):
+    y = np.zeros(3)
+    y[:2] = y[1:]                       # a copy of its own view: no view is kept
+    y[0] = x[0]
+    return np.sum(y * x)
+
+
+def number_plus_an_item(x):
+    total = x[1] * 1.0
+    total += x[0]
+    total += total
+    return total
+
+
 @pytest.mark.parametrize("function", [
+    interleaved_columns, shifted_then_stored, number_plus_an_item,
     rows_written_from_earlier_rows, constant_buffer, only_compared, other_branch,
     row_made_again_each_turn, swap_items, store_into_a_new_array_a_function_returned])
 def test_changes_no_read_view_shows_are_followed(function):

@@ -110,6 +110,7 @@ class Normalizer:
         # arrays in place is marked with them (see chainrule/aliasing.py).
         self.view_of: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self.returned_by_call: set[str] = set()       # those made by a function of yours
+        self.containers: set[str] = set()             # SSA names of list/tuple/dict values
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -367,6 +368,13 @@ class Normalizer:
                                                 ctx=gast.Store())], value=value)
         self.emit(store)
         self.changed_in_place(store, base.id, owner, index)
+        if isinstance(value, gast.Name) and value.id in self.view_of:
+            # keep[0] = y[:2]: a list or dict now holds a view of y (an array copies it: the
+            # checks when the code runs find no shared memory then)
+            held = [(value.id, value.id)] + self.view_of[value.id][1]
+            if all(viewed != base.id for viewed, _ in held):     # not y[:2] = y[1:]
+                bases = self.view_of.setdefault(base.id, (owner, []))[1]
+                bases += [entry for entry in held if entry not in bases]
         self.hold(make(gast.List, elts=[value], ctx=gast.Load()), owner)   # d["k"] = lst
 
     # -- nested functions -------------------------------------------------------------------
@@ -528,7 +536,23 @@ class Normalizer:
                  if view != base and any(viewed == base for viewed, _ in bases)]
         statement.chainrule_changes = (base, base_name, index, views)
         if base in self.view_of:              # v = b, or what a function of yours returned
-            statement.chainrule_changes_given = self.view_of[base][1]
+            # (a copy: names joined later are not bound here)
+            statement.chainrule_changes_given = list(self.view_of[base][1])
+
+    def carried_views(self, body: list, headers: dict) -> None:
+        """A change in place in a loop is seen by the next turn through what the loop
+        carries (`hs.append(h)` after `h[:] = ...`): its header names that may view the
+        changed array are views of it too."""
+        for statement in walk(body):
+            changes = getattr(statement, "chainrule_changes", None)
+            if not changes:
+                continue
+            base, _, _, views = changes
+            for header in headers.values():
+                holder = self.view_of.get(header)
+                if holder and any(viewed == base for viewed, _ in holder[1]) and \
+                        all(view != header for view, _ in views):
+                    views.append((header, holder[0]))
 
     def nested(self, statements: list, current: dict) -> tuple[list, dict]:
         """Normalize ``statements`` into a block of their own, starting from the SSA map
@@ -547,7 +571,7 @@ class Normalizer:
         if source in self.views or source in self.params:
             self.views.add(target)
         if source in self.view_of:
-            self.view_of[target] = self.view_of[source]
+            self.view_of[target] = (self.view_of[source][0], list(self.view_of[source][1]))
         if source in self.returned_by_call:
             self.returned_by_call.add(target)
         for _, bases in list(self.view_of.values()):    # a view of `b` views its copy too
@@ -690,6 +714,7 @@ class Normalizer:
         for variable, header in headers.items():
             if after_body.get(variable, header) != header:
                 self.copy(header, after_body[variable], body, at)   # back for the next turn
+        self.carried_views(body, headers)
         before = dict(self.current)
         for variable, version in after_body.items():
             self.current[variable] = headers.get(variable, version)
@@ -866,6 +891,15 @@ class Normalizer:
             items = value.values if isinstance(value, gast.Dict) else value.elts
             bases = self.local_arrays([item.id for item in items
                                        if isinstance(item, gast.Name)], identifier)
+            self.containers.add(version)
+        elif isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and any(
+                isinstance(part, gast.Name) and part.id in self.containers
+                for part in (value.left, value.right)):
+            # keep + [v] (and keep.append(v)): a list holding what either part holds
+            bases = self.local_arrays([part.id for part in (value.left, value.right)
+                                       if isinstance(part, gast.Name)
+                                       and part.id in self.view_of], identifier)
+            self.containers.add(version)
         for viewed, _ in list(bases):                     # a view of a view views its array
             bases += [base for base in self.view_of.get(viewed, ("", []))[1]
                       if base not in bases]
@@ -1110,6 +1144,7 @@ _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "up
                                           "rshift")}       # b.__iadd__(x): b += x, in place
 
 _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "broadcast_to",
+                   "rot90", "permute_dims",
                    "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
                    "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
                    "real", "imag", "matrix_transpose"}

@@ -1039,8 +1039,22 @@ class ChangedViewCheck:
             index = index if type(index) is tuple else (index,)
             # With an Ellipsis the part is a view even where every index is an integer.
             region = array[index if Ellipsis in index else index + (Ellipsis,)]
-        if any(np.may_share_memory(held, region) for held in _arrays_in(view)):
+        if any(_overlap(held, region) for held in _arrays_in(view)):
             raise self.error
+
+
+def _overlap(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two arrays share an element (exactly: interleaved columns do not), taken as
+    yes where NumPy finds that too costly to decide."""
+    if not np.may_share_memory(first, second):
+        return False
+    try:
+        return np.shares_memory(first, second, max_work=10_000)
+    except _TOO_HARD:
+        return True
+
+
+_TOO_HARD = getattr(np, "exceptions", np).TooHardError      # (np.exceptions: NumPy >= 1.25)
 
 
 def _arrays_in(value, depth: int = 3) -> list:

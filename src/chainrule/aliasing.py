@@ -11,7 +11,10 @@ the store misses (``prev = h[t - 1]; h[t] = f(prev)``) passes.
 
 Storing into (or ``op=`` on) what a function of yours returned is checked against the
 arrays it was given, which it may be; so is a name bound to another's array (a nested
-function's parameter).
+function's parameter). A list or dict holding a view counts as one (its arrays are
+checked), also across a loop's turns (``hs.append(h)`` after ``h[:] = ...``).
+
+A store through a list of indices or a mask is taken to change all of the array.
 
 "Afterwards" is in program order, leaving out the other branch of an ``if`` that holds
 both, and, in a loop, also the loop's earlier statements for a view made before the loop
@@ -25,6 +28,7 @@ import gast
 from . import runtime
 from .errors import TransformError
 from .syntax import name_ids, to_source
+
 
 class _ProgramOrder:
     """Where each name is read and assigned, in program order, with the loops and the

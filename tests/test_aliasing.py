@@ -281,8 +281,19 @@ def number_plus_an_item(x):
     return total
 
 
+def window_in_nested_loops(x):
+    y = x * 1.0
+    s = 0.0
+    for sweep in range(2):
+        for i in range(2):
+            cur = y[i:i + 2]            # made again each turn, not read after the store
+            s = s + np.sum(cur * cur)
+            y[i] = s * 0.1
+    return s + np.sum(y)
+
+
 @pytest.mark.parametrize("function", [
-    interleaved_columns, shifted_then_stored, number_plus_an_item,
+    interleaved_columns, shifted_then_stored, number_plus_an_item, window_in_nested_loops,
     rows_written_from_earlier_rows, constant_buffer, only_compared, other_branch,
     row_made_again_each_turn, swap_items, store_into_a_new_array_a_function_returned])
 def test_changes_no_read_view_shows_are_followed(function):

@@ -39,6 +39,7 @@ class _ProgramOrder:
         self.position_of: dict[int, int] = {}            # id(statement) -> position
         self.reads: dict[str, list[int]] = {}
         self.assigned_at: dict[str, list[int]] = {}
+        self.copies: dict[str, list[str]] = {}            # name -> names copied from it
         self.visit(function.body, (), ())
         if isinstance(function.result, gast.Name):        # the return reads it last
             self.add(None, {function.result.id}, set(), (), ())
@@ -67,12 +68,26 @@ class _ProgramOrder:
                 self.add(None, name_ids(header, gast.Load), targets, inner, branches)
                 self.visit(getattr(statement, "chainrule_test", []), inner, branches)
                 self.visit(statement.body, inner, branches)
+            elif _is_copy(statement):
+                # `cur_2 = cur_3` (a loop carrying a value on) reads nothing yet: reads of
+                # the copy count as reads of what it copies.
+                self.copies.setdefault(statement.value.id, []).append(statement.targets[0].id)
+                self.add(statement, set(), {statement.targets[0].id}, loops, branches)
             else:
                 self.add(statement, name_ids(statement, gast.Load),
                          name_ids(statement, gast.Store), loops, branches)
 
     def read_after(self, statement, variable: str) -> bool:
-        """Whether ``variable`` may be read after ``statement`` runs."""
+        """Whether ``variable`` (or a copy of it) may be read after ``statement`` runs."""
+        names, todo = {variable}, [variable]
+        while todo:
+            for copy in self.copies.get(todo.pop(), ()):
+                if copy not in names:
+                    names.add(copy)
+                    todo.append(copy)
+        return any(self.name_read_after(statement, name_) for name_ in names)
+
+    def name_read_after(self, statement, variable: str) -> bool:
         at = self.position_of[id(statement)]
         loops, branches = self.places[at]
         made_in = {loop for position in self.assigned_at.get(variable, ())
@@ -86,6 +101,11 @@ class _ProgramOrder:
             if position > at and not _other_branch(branches, read_branches):
                 return True
         return False
+
+
+def _is_copy(statement) -> bool:
+    return isinstance(statement, gast.Assign) and len(statement.targets) == 1 and \
+        isinstance(statement.targets[0], gast.Name) and isinstance(statement.value, gast.Name)
 
 
 def _other_branch(first: tuple, second: tuple) -> bool:

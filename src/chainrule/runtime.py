@@ -296,9 +296,11 @@ def zero_cotangent(x):
 
 
 def _is_basic_index(index) -> bool:
+    """Whether ``index`` selects a view (integers, slices, None, Ellipsis; not a boolean)."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice))
-               for item in items)
+    return all(item is None or item is Ellipsis or (
+        isinstance(item, (int, np.integer, slice)) and not isinstance(item, (bool, np.bool_)))
+        for item in items)
 
 
 def index_adjoint(g, x, index):
@@ -1035,7 +1037,7 @@ class ChangedViewCheck:
         if type(array) is not np.ndarray or (self.direct and type(view) is not np.ndarray):
             return
         region = array
-        if index is not None and _basic_index(index):
+        if index is not None and _is_basic_index(index):
             index = index if type(index) is tuple else (index,)
             # With an Ellipsis the part is a view even where every index is an integer.
             region = array[index if Ellipsis in index else index + (Ellipsis,)]
@@ -1066,13 +1068,6 @@ def _arrays_in(value, depth: int = 3) -> list:
         items = value.values() if type(value) is dict else value
         return [array for item in items for array in _arrays_in(item, depth - 1)]
     return []
-
-
-def _basic_index(index) -> bool:
-    """Whether ``index`` selects a view (integers, slices, None, Ellipsis)."""
-    parts = index if type(index) is tuple else (index,)
-    return all(isinstance(part, (int, np.integer, slice)) or part is None or part is Ellipsis
-               for part in parts) and not any(isinstance(part, bool) for part in parts)
 
 
 def max_of(items):

@@ -618,3 +618,70 @@ def test_loops_that_undo_element_stores_are_not_summed_after(function, args, wrt
     # would all see the arrays as they were before it (found by a helper's attack).
     assert "summed_" not in chainrule.grad(function, wrt=wrt).source_for(*args)
     chainrule.check_grad(function, *args, wrt=wrt)
+
+
+# -- element stores in a loop: the cotangent updated in place (chainrule.element_updates) ------
+
+def rows_into_a_preallocated_array(W, x0):
+    h = np.zeros((6, 3))
+    h[0] = x0
+    for t in range(5):
+        h[t + 1] = np.tanh(W @ h[t])
+    return np.sum(h * h)
+
+
+def running_sum(x):
+    c = np.zeros(x.shape[0])
+    c[0] = x[0]
+    for i in range(1, x.shape[0]):
+        c[i] = c[i - 1] + x[i]
+    return np.sum(c * c)
+
+
+def cotangent_shared_before_the_loop(x):
+    a = x * 1.0
+    h = np.zeros(4)
+    h[0] = x[0]
+    for i in range(3):
+        h[i + 1] = np.sin(h[i]) + a[i]
+    s = h + a                           # h's and a's cotangents start as one array
+    return np.sum(s * s)
+
+
+def list_items_in_a_loop(x):
+    xs = [0.0] * 4
+    xs[0] = x[0]
+    for i in range(3):
+        xs[i + 1] = xs[i] * x[i + 1] + 1.0
+    return xs[3] * xs[2]
+
+
+def repeated_fancy_positions(x):
+    y = np.zeros(3)
+    for i in range(2):
+        y[[i, i + 1]] = y[[i, i + 1]] + x[i] * np.array([1.0, 2.0])
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("function, args, in_place", [
+    (rows_into_a_preallocated_array, (W4[:3, :3], XS3[0]), True),
+    (running_sum, (XS[:, 0],), True),
+    (cotangent_shared_before_the_loop, (XS[0],), True),
+    (list_items_in_a_loop, (XS[0],), None),
+    (repeated_fancy_positions, (XS[0, :2],), None),
+])
+def test_element_stores_in_a_loop_update_the_cotangent_in_place(function, args, in_place):
+    wrt = tuple(range(len(args)))
+    source = chainrule.grad(function, wrt=wrt).source_for(*args)
+    if in_place:
+        assert "own_cotangent" in source and "added_at(" in source, source
+        loop = source[source.index("own_cotangent"):]
+        assert "without_item" not in loop.split("\n    # line")[0], source
+    chainrule.check_grad(function, *args, wrt=wrt)
+
+
+def test_running_sum_gradient_matches_hand_written_backprop():
+    x = XS[:, 0]
+    c = np.cumsum(x)
+    expected = np.cumsum((2.0 * c)[::-1])[::-1]
+    np.testing.assert_allclose(chainrule.grad(running_sum)(x), expected, rtol=1e-13)

@@ -31,6 +31,7 @@ import numpy as np
 from . import runtime
 from .activity import Activity
 from .batching import sum_products_after
+from .element_updates import update_in_place
 from .calls import vjp_of
 from .inline import inline, rewrite
 from .loop_rows import take_rows_from_arrays
@@ -250,6 +251,8 @@ class ReverseSweep:
                 self.locals, self.shapes.rank, self.builder.length_of, self.namer.fresh,
                 self.builder.helper):
             self.builder.uses_shapes = True     # rows of arrays of two or more dimensions
+        before += update_in_place(reverse, [self.namer.adjoint(v) for v in carried],
+                                  self.builder.helpers, self.builder.helper)
         stacks = {**plan.saved_at_start, **plan.saved_at_end}
         reverse.chainrule_external_reads = (_reads([reverse]) - set(stacks)) | (
             {plan.count} if plan.count_read else set())

@@ -362,7 +362,8 @@ def item_cotangent(g, index, value):
     the last write stays in the array (as NumPy does it), and only it gets a cotangent."""
     if isinstance(g, (list, tuple, dict)):
         return g[index]
-    gathered = g[index]
+    # A copy: the loop that owns ``g`` may change it in place next (element_updates.py).
+    gathered = np.array(g[index]) if _is_basic_index(index) else g[index]
     kept = _last_writes(index, np.shape(g))
     if kept is not None:
         gathered = gathered * kept.reshape(kept.shape + (1,) * (np.ndim(gathered) - kept.ndim))
@@ -387,6 +388,33 @@ def _last_writes(index, shape: tuple):
     kept = np.zeros(flat.size, dtype=bool)
     kept[flat.size - 1 - from_end] = True
     return kept.reshape(positions.shape)
+
+
+def own_cotangent(g):
+    """A private, writable floating copy of an array cotangent, for a loop that then updates
+    it in place (``zeroed_at``, ``added_at``); a container's is left as it is (those two
+    then copy, as ``without_item`` and ``accumulate`` do)."""
+    return np.array(g, dtype=_float_dtype(g, 0.0)) if type(g) is np.ndarray else g
+
+
+def zeroed_at(g, index):
+    """``without_item(g, index)``, in place on an array cotangent the loop owns."""
+    if type(g) is not np.ndarray:
+        return without_item(g, index)
+    g[index] = 0.0
+    return g
+
+
+def added_at(g, index, value, x):
+    """``accumulate(g, index_adjoint(value, x, index))``, in place on an array cotangent the
+    loop owns (repeated fancy indices accumulate)."""
+    if type(g) is not np.ndarray:
+        return accumulate(g, index_adjoint(value, x, index))
+    if _is_basic_index(index):
+        g[index] += value
+    else:
+        np.add.at(g, index, value)
+    return g
 
 
 def without_item(g, index):

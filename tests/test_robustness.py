@@ -192,3 +192,13 @@ def test_a_repeated_position_in_a_fancy_store_keeps_the_last_write():
     np.testing.assert_array_equal(grad(stores_twice_at_one_position)(a), [0, 1, 2, 0])
     np.testing.assert_array_equal(grad(stores_twice_in_two_dimensions)(a), [0, 3, 0, 0])
     chainrule.check_grad(stores_twice_at_one_position, a)
+
+
+def test_a_store_into_a_zero_dimensional_array():
+    # Its cotangent may be a plain number (out_bar * 1.0), which item_cotangent indexes.
+    def product(x):
+        c = np.zeros(())
+        c[()] = x[0] * x[1]
+        return c * 1.0
+
+    np.testing.assert_allclose(grad(product)(np.array([0.3, -0.7])), [-0.7, 0.3])

@@ -362,6 +362,7 @@ def item_cotangent(g, index, value):
     the last write stays in the array (as NumPy does it), and only it gets a cotangent."""
     if isinstance(g, (list, tuple, dict)):
         return g[index]
+    g = np.asarray(g)                   # a 0-d array's cotangent may be a number
     # A copy: the loop that owns ``g`` may change it in place next (element_updates.py).
     gathered = np.array(g[index]) if _is_basic_index(index) else g[index]
     kept = _last_writes(index, np.shape(g))

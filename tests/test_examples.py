@@ -1,9 +1,12 @@
-"""Every example script runs and ends successfully."""
+"""Every example script runs and ends successfully; the README shows generated code as it is."""
 
 import pathlib
 import runpy
 
+import numpy as np
 import pytest
+
+import chainrule
 
 EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py"))
 
@@ -15,10 +18,6 @@ def test_example_runs(path, capsys):
 
 
 # -- the README's generated code is what chainrule generates ----------------------------------
-
-import numpy as np  # noqa: E402
-
-import chainrule  # noqa: E402
 
 README = pathlib.Path(__file__).parent.parent / "README.md"
 

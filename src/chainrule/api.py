@@ -123,8 +123,6 @@ class _ByShapes(dict):
 def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
     """Give ``gradient`` the shape and floating dtype of ``argument``, never aliasing inputs.
     A list or tuple argument gets a list or tuple of gradients."""
-    if type(argument) is float or type(argument) is int or type(argument) is bool:
-        return 0.0 if gradient is None else float(gradient)
     if type(gradient) is np.ndarray and type(argument) is np.ndarray and \
             gradient.dtype is _FLOAT64 and argument.dtype is _FLOAT64 and \
             gradient.base is None and gradient.shape == argument.shape:
@@ -132,6 +130,8 @@ def _finish(gradient: Any, argument: Any, arguments: tuple) -> Any:
             if given is gradient:
                 return gradient.copy()
         return gradient
+    if type(argument) is float or type(argument) is int or type(argument) is bool:
+        return 0.0 if gradient is None else float(gradient)
     if type(argument) is list or type(argument) is tuple:
         parts = gradient if gradient is not None else [None] * len(argument)
         if len(parts) != len(argument):
@@ -166,6 +166,7 @@ class GradientFunction:
         function = target.function
         self.primal = primal
         self.mode = mode
+        self._returns_value = mode != "grad"        # value_and_grad: (value, gradients)
         self._target = target
         self._requested_wrt = wrt
         self._signature = inspect.signature(function)
@@ -174,6 +175,7 @@ class GradientFunction:
         self.wrt, self._single = _resolve_wrt(function, wrt, free)
         self._wrt_positions = [self._parameters.index(p) for p in self.wrt]
         self._wrt_arguments = operator.itemgetter(*self._wrt_positions)
+        self._finish_gradients = self._gradient_finisher()
         # kinds -> code, or (for code made per shape class) _ByShapes: exact shapes -> code
         self._specialized: dict[tuple, Callable | _ByShapes] = {}
         self._dependencies: dict[tuple, list] = {}
@@ -303,18 +305,27 @@ class GradientFunction:
             generated = self._specialize(kinds, arguments)
         self._latest = generated
         result = generated(*arguments)
-        if self.mode == "grad":
-            value, gradients = None, result
-        else:
+        if self._returns_value:
             value, gradients = result
-        if len(self.wrt) == 1:               # the generated code returns a bare gradient
-            gradients = _finish(gradients, arguments[self._wrt_positions[0]], arguments)
-            if not self._single:
-                gradients = (gradients,)
-        else:
-            gradients = tuple(map(_finish, gradients, self._wrt_arguments(arguments),
-                                  itertools.repeat(arguments)))
-        return gradients if self.mode == "grad" else (value, gradients)
+            return value, self._finish_gradients(gradients, arguments)
+        return self._finish_gradients(result, arguments)
+
+    def _gradient_finisher(self) -> Callable:
+        """The function giving the generated code's gradients (a bare one for a single
+        ``wrt``) their arguments' shapes and dtypes, chosen once for this ``wrt``."""
+        if len(self.wrt) > 1:
+            wrt_arguments = self._wrt_arguments
+
+            def finish_all(gradients, arguments):
+                return tuple(map(_finish, gradients, wrt_arguments(arguments),
+                                 itertools.repeat(arguments)))
+            return finish_all
+        position, single = self._wrt_positions[0], self._single
+
+        def finish_one(gradient, arguments):
+            gradient = _finish(gradient, arguments[position], arguments)
+            return gradient if single else (gradient,)
+        return finish_one
 
     @property
     def source(self) -> str:

@@ -342,3 +342,16 @@ def operator_setitem(x):
 def test_operator_functions_that_write_in_place_are_refused(function):
     with pytest.raises(TransformError, match="writes into an existing array"):
         grad(function)(X)
+
+
+def zero_dimensional_view_returned(x):
+    b = x * 1.0
+    b[0] = 5.0 * x[1]
+    c = b[..., 0]                       # a 0-d view of b[0], made after the store
+    return c
+
+
+def test_value_and_grad_returns_the_value_before_the_sweep_puts_elements_back():
+    value, gradient = chainrule.value_and_grad(zero_dimensional_view_returned)(X)
+    assert value == zero_dimensional_view_returned(X.copy()) == 5.0 * X[1]
+    np.testing.assert_allclose(gradient, [0.0, 5.0, 0.0])

@@ -208,9 +208,13 @@ class GradientBuilder:
                                       reverse.plans, stacks)
         restored = {v for plan in reverse.plans.values()
                     for v in {**plan.saved_at_start, **plan.saved_at_end}}
-        if self.mode == "value_and_grad" and out in restored:
-            value = self.namer.fresh("value")          # the reverse sweep rebinds `out`
-            primal_lines.append(assign(value, name(out)))
+        if self.mode == "value_and_grad" and (out in restored or kinds.get(out) != SCALAR):
+            # The reverse sweep rebinds `out`, or puts back elements of an array a 0-d view
+            # `out` may show: the value is taken now.
+            value = self.namer.fresh("value")
+            primal_lines.append(assign(value, name(out)) if out in restored else assign(
+                value, make(gast.Call, func=name(self.helper("value_now", runtime.value_now)),
+                            args=[name(out)], keywords=[])))
             out = value
         if self.mode == "grad" and self.floating_arrays and result_is_real_scalar(
                 result, function.body, operations, kinds, shapes):

@@ -46,6 +46,14 @@ def unbroadcast(g, x):
     return g
 
 
+def value_now(out):
+    """The function's value as it is now: a copy if it is a view of an array the reverse
+    sweep may change back (``b[..., 0]`` after stores into ``b``)."""
+    if type(out) is np.ndarray and out.base is not None:
+        return out.copy()
+    return out
+
+
 def scalar_seed(out, function_name: str):
     """The seed cotangent 1.0 of a scalar result; a clear error for anything else."""
     if type(out) is float or type(out) is int or type(out) is np.float64 or \

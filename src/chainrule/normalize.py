@@ -109,7 +109,6 @@ class Normalizer:
         # it may view: (SSA name, user name) each). A statement that changes one of those
         # arrays in place is marked with them (see chainrule/aliasing.py).
         self.view_of: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-        self.returned_by_call: set[str] = set()       # those made by a function of yours
         self.containers: set[str] = set()             # SSA names of list/tuple/dict values
 
     # -- atoms ------------------------------------------------------------------------------
@@ -572,8 +571,6 @@ class Normalizer:
             self.views.add(target)
         if source in self.view_of:
             self.view_of[target] = (self.view_of[source][0], list(self.view_of[source][1]))
-        if source in self.returned_by_call:
-            self.returned_by_call.add(target)
         for _, bases in list(self.view_of.values()):    # a view of `b` views its copy too
             bases += [(target, user) for base, user in bases if base == source
                       and (target, user) not in bases]
@@ -873,7 +870,6 @@ class Normalizer:
         """Record what ``version`` (user name ``identifier``; a temporary's is what it holds,
         ``a[1]``), just assigned ``value``, may be a view of (see ``view_of``)."""
         self.view_of.pop(version, None)
-        self.returned_by_call.discard(version)
         bases = []
         if isinstance(value, gast.Name):                 # d = c: what c may view
             bases = self.local_arrays([value.id], identifier)
@@ -886,7 +882,6 @@ class Normalizer:
             bases = self.local_arrays([a.id for a in value.args + [k.value for k in
                                                                     value.keywords]
                                        if isinstance(a, gast.Name)], identifier)
-            self.returned_by_call.add(version)
         elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
             items = value.values if isinstance(value, gast.Dict) else value.elts
             bases = self.local_arrays([item.id for item in items

@@ -3,9 +3,9 @@
 ``grad(f)`` returns the gradient only. The reverse sweep of a loss like
 ``np.mean((out - Y) ** 2)`` reads ``out - Y``, but not the square nor the mean: those are
 computed only to check that ``f`` returns a real scalar (``scalar_seed``). Where the shape
-analysis already knows that (a NumPy value of shape ``()``, from arguments of real dtypes:
-see ``shapes.shape_class``), the seed is just ``1.0`` and the statements that only fed the
-value go, as hand-written backprop leaves them out. On arrays of this size the saving is
+analysis already knows that (a NumPy value of shape ``()``, with every array argument of a
+floating dtype: integer and boolean arithmetic can raise), the seed is just ``1.0`` and the
+statements that only fed the value go, as hand-written backprop leaves them out. On arrays of this size the saving is
 more than the arithmetic: every NumPy call right after large matrix products runs several
 times slower than alone.
 
@@ -68,21 +68,24 @@ def drop_dead_statements(primal: list, reverse: list, returned: set[str], operat
         reads, sized = _reads(reverse)
         primal_reads, primal_sized = _reads(primal)
         reads |= returned | primal_reads | set(primal_sized)
-        dead = None
-        for position in range(len(primal) - 1, -1, -1):
-            item = primal[position]
-            target = _target(item)
-            if target is None or target in reads or not _harmless(item, operations, kinds,
-                                                                    shapes):
-                continue
-            if target in sized and not _read_size_elsewhere(target, sized[target],
-                                                            shapes, same_shape):
-                continue
-            dead = position
-            break
-        if dead is None:
+        # Every statement nothing reads goes at once; what only they read goes next pass.
+        dead = [position for position, item in enumerate(primal)
+                if _unread(item, reads, sized, operations, kinds, shapes, same_shape)]
+        if not dead:
             return
-        del primal[dead]
+        for position in reversed(dead):
+            del primal[position]
+
+
+def _unread(item, reads: set[str], sized: dict, operations: dict, kinds, shapes,
+            same_shape: dict) -> bool:
+    """Whether ``item`` is a harmless statement whose value nothing reads (a read only of
+    its size is moved to an argument of the same shape)."""
+    target = _target(item)
+    if target is None or target in reads or not _harmless(item, operations, kinds, shapes):
+        return False
+    return target not in sized or _read_size_elsewhere(target, sized[target], shapes,
+                                                       same_shape)
 
 
 def _target(item) -> str | None:

@@ -124,7 +124,7 @@ def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
         given = getattr(statement, "chainrule_changes_given", ())
         if order is None:
             order = _ProgramOrder(function)
-        region = _index_source(index, helper) if index is not None else None
+        region = index_source(index, helper) if index is not None else None
         origin = parsed.origin(statement.user_statement)
         for view, view_name in views:
             if not activity.active(view) or not order.read_after(statement, view):
@@ -168,7 +168,7 @@ def _changing_statements(statements: list):
             yield node
 
 
-def _index_source(index, helper) -> str:
+def index_source(index, helper) -> str:
     """An index of the normal form as the text of an expression (``slice(...)`` for
     slices)."""
     if isinstance(index, gast.Slice):
@@ -176,7 +176,7 @@ def _index_source(index, helper) -> str:
                  for part in (index.lower, index.upper, index.step)]
         return f"{helper('slice', slice)}({', '.join(parts)})"
     if isinstance(index, gast.Tuple):
-        return "(" + "".join(_index_source(element, helper) + ", "
+        return "(" + "".join(index_source(element, helper) + ", "
                              for element in index.elts) + ")"
     return to_source(index).strip()
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import runtime
 from .activity import analyse
-from .aliasing import view_guards
+from .aliasing import index_source, view_guards
 from .dead_code import drop_dead_statements, result_is_real_scalar, without_orphan_comments
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
@@ -305,9 +305,6 @@ class GradientBuilder:
     def check_slice_store(self, op) -> None:
         """``xs[a:b] = ys`` on a list may change its length, which moves every later item:
         refused when the code runs if it does (an array's slice keeps its length)."""
-        index = op.arguments["index"]
-        parts = ", ".join("None" if part is None else to_source(part).strip()
-                          for part in (index.lower, index.upper, index.step))
         problem = TransformError(
             f"cannot differentiate {self.parsed.name}: assignment to a slice of list "
             f"'{op.target}' with a different number of items changes the list's length",
@@ -316,7 +313,7 @@ class GradientBuilder:
             hint="build a new list instead (xs = xs[:a] + new_items + xs[b:])")
         self.guards.setdefault(id(op.statement), []).append((
             "refuse_resizing_store", runtime.ResizingStoreCheck(problem),
-            f"{op.target}, {self.helper('slice', slice)}({parts}), "
+            f"{op.target}, {index_source(op.arguments['index'], self.helper)}, "
             f"{to_source(op.arguments['value']).strip()}"))
 
     def check_in_place_change(self, op, kinds) -> None:

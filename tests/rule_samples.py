@@ -393,6 +393,9 @@ SAMPLES[float] = [S(U()), S(np.float64(0.3))]
 SAMPLES[max] = [S(U(), U()), S(0.3, 0.1), S(-0.5, 0.2)]
 SAMPLES[min] = [S(U(), U()), S(0.3, 0.1), S(-0.5, 0.2)]
 SAMPLES[sum] = [S([1.0, 2.0, 3.0]), S(U(4)), S(U(4), 1.5), S(U(3, 2))]
+for _f in (list, tuple):
+    SAMPLES[_f] = [S([1.5, -0.5, 2.0]), S((0.3, U(2))), S(U(3)), S(U(3, 2)), S([U(2), U(2, 2)])]
+SAMPLES[dict] = [S({"a": 1.5, "b": U(2)}), S([("a", 1.5), ("b", 0.5), ("a", 2.0)])]
 SAMPLES[runtime.max_of] = [S([0.3, 1.2, -0.4]), S(U(5))]
 SAMPLES[runtime.min_of] = [S([0.3, 1.2, -0.4]), S(U(5))]
 

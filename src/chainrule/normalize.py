@@ -100,6 +100,9 @@ class Normalizer:
         # SSA name -> the user names whose current value is the same object (plain copies
         # `a = b` share the object; an in-place `a += ...` on an array would change both).
         self.shared: dict[str, set[str]] = {}
+        # SSA names bound to a list or dict made here (xs = list(xs) on a parameter: the
+        # caller's list is not the one .append() then changes)
+        self.new_containers: set[str] = set()
         # User names holding, when an enclosing for loop started, the sequence it iterates:
         # `a += ...` or `a.append(v)` on them would change what the loop goes on to read.
         # Each has its description and whether the loop reads the elements.
@@ -322,7 +325,8 @@ class Normalizer:
             owner = owner.value
         if not isinstance(owner, gast.Name):
             return
-        local = owner.id in self.local_names and owner.id not in self.params
+        local = owner.id in self.local_names and (
+            owner.id not in self.params or self.current.get(owner.id) in self.new_containers)
         if local and call.func.attr not in ("append", "extend"):
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
@@ -330,15 +334,20 @@ class Normalizer:
                 construct="in-place method", origin=self.parsed.origin(call),
                 hint=(f"write the operator instead ({owner.id} = {owner.id} + ..., or "
                       f"{owner.id} += ...)" if call.func.attr.startswith("__i") else
-                      f"use the function that returns a new object (e.g. {owner.id} = "
-                      f"np.sort({owner.id}), or a new list/dict) instead"))
+                      _new_object_hint(owner.id, owner.id, call.func.attr)))
         if not local:
+            # A global or closure name assigned in the function would be local all through
+            # it (Python reads it before it is bound): the copy needs a name of its own.
+            copy = owner.id if owner.id in self.params else f"{owner.id}_copy"
+            hint = (f"work on a copy made in the function ({copy} = list({owner.id}) or "
+                    f"{copy} = {owner.id}.copy()) and return what you need"
+                    if call.func.attr in ("append", "extend") else
+                    _new_object_hint(copy, owner.id, call.func.attr))
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
                 f"'{owner.id}' changes an object from outside the function",
                 construct="mutation of outside state", origin=self.parsed.origin(call),
-                hint=f"work on a copy made in the function ({owner.id} = list({owner.id}) or "
-                     f"{owner.id}.copy()) and return what you need")
+                hint=hint)
 
     def store_item(self, target, value, index=None) -> None:
         """``name[index] = value``, in place, on a container the function made itself."""
@@ -860,6 +869,8 @@ class Normalizer:
         self.namer.reserve(version)
         self.emit(assign(version, value))
         self.current[identifier] = version
+        if _is_new_container(value):
+            self.new_containers.add(version)
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
         self.note_views(version, identifier, value)
@@ -1169,8 +1180,26 @@ _MAY_SHARE_FUNCTIONS = {"split", "array_split", "hsplit", "vsplit", "dsplit", "d
 
 
 def _may_share(value) -> bool:
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-        value.func.attr in _MAY_SHARE_FUNCTIONS
+    if not isinstance(value, gast.Call):
+        return False
+    if isinstance(value.func, gast.Name):       # list(b): b's rows; list(xs): xs's arrays
+        return value.func.id in ("list", "tuple", "dict")
+    return isinstance(value.func, gast.Attribute) and value.func.attr in _MAY_SHARE_FUNCTIONS
+
+
+def _new_object_hint(name: str, source: str, method: str) -> str:
+    """What to write instead of ``source.method(...)`` changing an object in place."""
+    instead = f"{name} = np.full_like({source}, value)" if method == "fill" else \
+        f"{name} = np.sort({source})"
+    return (f"use the function that returns a new object (e.g. {instead}, or a new "
+            f"list/dict) instead")
+
+
+def _is_new_container(value) -> bool:
+    """``[...]``, ``{...}``, ``list(...)``, ``dict(...)``: a list or dict made anew."""
+    return isinstance(value, (gast.List, gast.Dict)) or (
+        isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+        and value.func.id in ("list", "dict"))
 
 
 def _may_be_view(value, views: set[str], params: list[str]) -> bool:

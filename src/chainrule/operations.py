@@ -23,7 +23,7 @@ from .parsing import MISSING, ParsedFunction, resolve_dotted
 from .rules import is_nondifferentiable, rule_for
 from .runtime import max_of, min_of
 from .rules.registry import Rule, attribute_function, describe_callable, method_function
-from .syntax import const, make
+from .syntax import const, make, to_source
 
 BINARY_OPERATORS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -144,7 +144,8 @@ class Classifier:
             primal = method_function(func.attr)
             if primal is None:
                 return self.refuse(statement, target, call, f"method .{func.attr}()",
-                                   [func.value] + args + [k.value for k in keywords])
+                                   [func.value] + args + [k.value for k in keywords],
+                                   self.method_hint(func))
             packed = PACKED_METHODS.get(func.attr)
             if packed and len(args) > 1:
                 args = [make(gast.Tuple, elts=args, ctx=gast.Load())]
@@ -175,10 +176,26 @@ class Classifier:
                                [value.value])
         return self.with_rule(statement, target, primal, [value.value], [], node=value)
 
-    def refuse(self, statement, target, node, what, atoms) -> Operation:
-        problem = self.error(node, f"{what} has no gradient rule", what,
-                             "register one with @chainrule.adjoint")
+    def refuse(self, statement, target, node, what, atoms,
+               hint="register one with @chainrule.adjoint") -> Operation:
+        problem = self.error(node, f"{what} has no gradient rule", what, hint)
         return Operation(statement, target, REFUSED, self.names(atoms), problem=problem)
+
+    def method_hint(self, func) -> str:
+        """What works instead of ``obj.name(...)``: a rule cannot be registered for a
+        method of a value (only for a function), but a call through the class is a call of
+        a plain function, which is differentiated from its source."""
+        receiver, method = func.value.id, func.attr
+        code = self.parsed.function.__code__
+        owner = self.parsed.function.__qualname__.split(".")[-2:-1]
+        if code.co_argcount and receiver == code.co_varnames[0] and owner and \
+                owner[0] != "<locals>":                 # self.predict(x) in a method
+            call = f"{owner[0]}.{method}({receiver}, ...)"
+        else:
+            call = f"TheClass.{method}({receiver}, ...)"
+        return (f"calls of methods are not differentiated (NumPy array methods with rules "
+                f"are listed in docs/numpy.md); for a method of your own class, call it "
+                f"through the class, {call}, or as a plain function of the object")
 
     def with_rule(self, statement, target, primal, args, keywords, node=None) -> Operation:
         node = node if node is not None else statement.value
@@ -198,13 +215,26 @@ class Classifier:
 
     def missing_rule(self, node, primal) -> TransformError:
         what = describe_callable(primal)
-        kind = "NumPy function" if isinstance(primal, np.ufunc) or what.startswith("numpy") \
-            else "callable"
-        library = (getattr(primal, "__module__", None) or "").split(".")[0] in _LIBRARY_MODULES
+        package = what.split(".")[0]
+        library = package in _LIBRARY_MODULES or package == "scipy" or (
+            getattr(primal, "__module__", None) or "").split(".")[0] in _LIBRARY_MODULES
+        kind = "NumPy function" if package == "numpy" else \
+            "library function" if library else "callable"
         source = "library source is not differentiated" if library else "no Python source"
+        written = "np." + what[len("numpy."):] if package == "numpy" else what
+        hint = _INSTEAD.get(_key(primal)) or \
+            f"register a rule with @chainrule.adjoint({written})"
+        if isinstance(primal, types.MethodType) and \
+                isinstance(primal.__func__, types.FunctionType) and not library:
+            # m.loss(x) with a global m: a rule would be keyed by this one bound method
+            kind, source = "method", "calls of methods are not differentiated"
+            owner = primal.__func__.__qualname__
+            receiver = to_source(node.func.value).strip() if isinstance(
+                node, gast.Call) and isinstance(node.func, gast.Attribute) else "obj"
+            hint = (f"call it through its class, {owner}({receiver}, ...), or as a plain "
+                    f"function of the object")
         return self.error(node, f"{kind} {what} has no gradient rule ({source})",
-                          f"call of {what}",
-                          f"register a rule with @chainrule.adjoint({what.split('.')[-1]})")
+                          f"call of {what}", hint)
 
     def bind_user_call(self, node, function, args, keywords) -> dict[str, Any]:
         """Parameter -> atom for a call of a user function (defaults left to the function)."""
@@ -263,6 +293,23 @@ _IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
                      operator.ior} | {
     function for name_, function in vars(operator).items()
     if name_.startswith("i") and name_[1:] in vars(operator) and callable(function)}  # iadd
+
+
+# What to write instead of a builtin without a rule (a rule for it would not help).
+_INSTEAD = {
+    map: "use a comprehension ([f(v) for v in xs]) instead of map",
+    filter: "use a comprehension ([v for v in xs if test(v)]) instead of filter",
+    sorted: "use np.sort(np.asarray(xs)) (its gradient goes back to where each value came "
+            "from) instead of sorted",
+}
+
+
+def _key(primal):
+    try:
+        hash(primal)
+        return primal
+    except TypeError:
+        return None
 
 
 def _writes_in_place(primal, func) -> bool:

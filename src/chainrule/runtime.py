@@ -469,6 +469,9 @@ def _safe_divide(numerator, denominator):
     return np.where(zero, 0.0, numerator / np.where(zero, 1.0, denominator))
 
 
+divide_or_zero = _safe_divide      # for rule bodies (std, hypot): 0 where a result is 0
+
+
 def index_grid(x):
     """Each element's flat position, as an integer array of ``x``'s shape. Running a pure
     "gather" operation (take, repeat, tile, pad, diagonal, ...) on it tells where each result
@@ -632,8 +635,8 @@ def average_backward(out_bar, a, axis=None, weights=None, returned=False, keepdi
 
 
 def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
-    """Cotangent of ``np.linalg.norm``. Conventions: the gradient of a 2-norm (or Frobenius
-    norm) at 0 is 0; ties in inf/1-norms split evenly; the spectral norms (ord=2/-2) assume a
+    """Cotangent of ``np.linalg.norm``. Conventions: the gradient of every norm where it is 0
+    is 0 (a p-norm with p < 1 also gives 0 at each zero element); ties in inf/1-norms split evenly; the spectral norms (ord=2/-2) assume a
     simple extreme singular value."""
     x = np.asarray(x)
     ndim = x.ndim
@@ -657,8 +660,13 @@ def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
         if ord in (np.inf, -np.inf):
             mask = absx == ok
             return gk * np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
+        # (sum |x|^p)^(1/p): |x|^(p-1) is infinite at a zero element for p < 1, and the
+        # norm may be 0; both get the subgradient 0 (as abs does at 0).
         p = float(ord)
-        return gk * np.sign(x) * absx ** (p - 1) * _safe_divide(1.0, ok ** (p - 1))
+        nonzero = absx != 0
+        term = np.where(nonzero, np.sign(x) * np.where(nonzero, absx, 1.0) ** (p - 1), 0.0)
+        scale = np.where(ok == 0, 0.0, 1.0 / np.where(ok == 0, 1.0, ok) ** (p - 1))
+        return gk * term * scale
     row, col = (int(a) % ndim for a in axis)
     if ord is None or ord in ("fro", "f"):
         return gk * _safe_divide(x, ok)
@@ -675,7 +683,8 @@ def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
     else:
         pick = slice(0, 1) if ord == 2 else slice(-1, None)   # largest or smallest
         d = u[..., :, pick] * vh[..., pick, :]
-    return gk * np.moveaxis(d, (-2, -1), (row, col))
+    # At a zero norm the singular vectors are arbitrary: the subgradient 0, as elsewhere.
+    return np.where(ok == 0, 0.0, gk * np.moveaxis(d, (-2, -1), (row, col)))
 
 
 def cumulative_backward(g, x, axis=None, include_initial=False, product=False, out=None):
@@ -1026,6 +1035,42 @@ def spread_over(g, items):
     if isinstance(items, (list, tuple)):
         return type(items)(unbroadcast(g, item) for item in items)
     return np.broadcast_to(g, np.shape(items))
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers of the rules of issue 12's coverage: list/tuple/dict, einsum's sublist form, svd,
+# eig, pinv, partition, select, gradient.
+
+def _zero_if_none(g, like):
+    return zero_cotangent(like) if g is None else g
+
+
+def sequence_backward(g, items):
+    """Cotangent of ``items`` for ``list(items)``/``tuple(items)``: item by item for a list
+    or tuple, the rows stacked for an array, none for anything else (a dict's keys, a
+    range, a string)."""
+    if isinstance(items, (list, tuple)):
+        return type(items)(_zero_if_none(gi, item) for gi, item in zip(g, items))
+    if isinstance(items, np.ndarray) and items.ndim:
+        rows = [_zero_if_none(gi, item) for gi, item in zip(g, items)]
+        stacked = np.array(rows, dtype=_float_dtype(items, 0.0)) if rows else \
+            np.zeros(items.shape, dtype=_float_dtype(items, 0.0))
+        return np.reshape(stacked, items.shape)
+    return zero_cotangent(items) if isinstance(items, dict) else None
+
+
+def dict_backward(g, items):
+    """Cotangent of ``items`` for ``dict(items)``: a dict's, key by key; a list of
+    ``(key, value)`` pairs', where only the last pair of a key counts (it is the one kept)."""
+    if isinstance(items, dict):
+        return {key: _zero_if_none(g.get(key), value) for key, value in items.items()}
+    if isinstance(items, (list, tuple)):
+        last = {pair[0]: i for i, pair in enumerate(items)}
+        return type(items)(
+            (zero_cotangent(key), _zero_if_none(g.get(key), value) if last[key] == i
+             else zero_cotangent(value))
+            for i, (key, value) in enumerate(items))
+    return None
 
 
 class SharedUpdateCheck:

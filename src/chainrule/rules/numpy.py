@@ -38,8 +38,8 @@ import numpy as np
 from ..runtime import (append_backward, astype, astype_backward, average_backward,
                        cholesky_backward, column_stack_backward, concatenate_backward,
                        convolve_backward, cross_backward, cumprod_backward, cumulative_backward,
-                       det_backward, diag_backward, diff_backward, dot_adjoint_lhs,
-                       dot_adjoint_rhs, dstack_backward, eigh_backward, eigvalsh_backward,
+                       det_backward, diag_backward, diff_backward, divide_or_zero,
+                       dot_adjoint_lhs, dot_adjoint_rhs, dstack_backward, eigh_backward, eigvalsh_backward,
                        einsum_backward, extremum_backward, hstack_backward, index_grid,
                        inner_backward, kron_backward, linspace_backward, log_of_base,
                        matmul_adjoint_lhs, matmul_adjoint_rhs, median_backward,
@@ -249,7 +249,9 @@ def arctan2_adjoint(out_bar, out, x1, x2):
 
 @adjoint(np.hypot)
 def hypot_adjoint(out_bar, out, x1, x2):
-    return unbroadcast(out_bar * x1 / out, x1), unbroadcast(out_bar * x2 / out, x2)
+    # At (0, 0), a cone's tip, the subgradient 0 (as linalg.norm).
+    return (unbroadcast(out_bar * divide_or_zero(x1, out), x1),
+            unbroadcast(out_bar * divide_or_zero(x2, out), x2))
 
 
 @adjoint(np.logaddexp)
@@ -436,10 +438,11 @@ def var_adjoint(out_bar, out, a, axis=None, dtype=None, ddof=0, keepdims=False):
 def std_adjoint(out_bar, out, a, axis=None, dtype=None, ddof=0, keepdims=False):
     count = np.size(a) / np.size(out) - ddof
     centered = a - np.mean(a, axis=axis, keepdims=True)
+    # Zero spread (one element, or all equal): the subgradient 0, not 0 / 0.
     if axis is None or keepdims:
-        grad = out_bar / out
+        grad = divide_or_zero(out_bar, out)
     else:
-        grad = np.expand_dims(out_bar / out, axis)
+        grad = np.expand_dims(divide_or_zero(out_bar, out), axis)
     return grad * centered / count
 
 

@@ -261,9 +261,10 @@ class Classifier:
 
     def bind(self, node, rule: Rule, args, keywords) -> dict[str, Any]:
         where = describe_callable(rule.primal)
-        if len(args) > len(rule.params):
+        if len(args) > min(len(rule.params), rule.positional):
             raise self.error(node, f"{where}() got {len(args)} positional arguments; "
-                                   f"chainrule's rule takes {', '.join(rule.params)}",
+                                   f"chainrule's rule takes "
+                                   f"{', '.join(rule.params[:rule.positional])} by position",
                              f"call of {where}")
         bound = dict(zip(rule.params, args))
         for keyword in keywords:

@@ -1045,6 +1045,222 @@ def _zero_if_none(g, like):
     return zero_cotangent(like) if g is None else g
 
 
+def einsum_arguments_backward(g, first, *rest):
+    """Cotangents of every positional argument of ``np.einsum``: the subscripts form
+    ``(subscripts, *operands)`` (None for the subscripts) or the sublist form
+    ``(a, [0, 1], b, [1, 2], [0, 2])`` (None for the sublists), which is rewritten as the
+    subscripts form (``...`` for an Ellipsis)."""
+    rest = list(rest)
+    while rest and rest[-1] is None:
+        rest.pop()
+    if isinstance(first, str):
+        grads = [None] + einsum_backward(g, first, *rest)
+        return grads + [None] * (5 - len(grads))
+    arguments = [first] + rest
+    output = arguments.pop() if len(arguments) % 2 else None
+    operands = arguments[0::2]
+    sublists = arguments[1::2]
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def text(sublist):
+        return "".join("..." if label is Ellipsis else letters[int(label)] for label in sublist)
+
+    subscripts = ",".join(text(sublist) for sublist in sublists)
+    if output is not None:
+        subscripts += "->" + text(output)
+    grads = einsum_backward(g, subscripts, *operands)
+    result = [None] * 5
+    result[0:2 * len(grads):2] = grads
+    return result
+
+
+def _t(m):
+    return np.swapaxes(m, -1, -2)
+
+
+def _inverse_gaps(values):
+    """F[i, j] = 1 / (values[j] - values[i]), and 0 on the diagonal and wherever two values
+    are equal (the convention at a repeated value: no rotation inside its subspace)."""
+    gaps = values[..., None, :] - values[..., :, None]
+    return _safe_divide(1.0, gaps)
+
+
+def _real_spectrum(out, name):
+    for part in out if isinstance(out, tuple) else (out,):
+        if np.iscomplexobj(part):
+            raise ValueError(
+                f"{name} gave complex eigenvalues; chainrule differentiates it only where the "
+                f"spectrum is real (for a symmetric matrix use np.linalg.eigh)")
+
+
+def eig_backward(out_bar, out):
+    """Cotangent of ``np.linalg.eig`` of a real matrix with a real spectrum (ValueError
+    otherwise); entries of ``out_bar`` that are None stand for zeros. Eigenvectors have unit
+    length (as LAPACK returns them)."""
+    _real_spectrum(tuple(out), "np.linalg.eig")
+    w, v = out
+    w_bar, v_bar = out_bar
+    v_t = _t(v)
+    inner = np.zeros(np.shape(v), dtype=np.result_type(v, float))
+    if w_bar is not None:
+        inner = inner + np.asarray(w_bar)[..., None, :] * np.eye(np.shape(w)[-1])
+    if v_bar is not None:
+        f = _inverse_gaps(w)
+        projected = np.matmul(v_t, v_bar)
+        unit = np.matmul(np.matmul(v_t, v), np.diagonal(projected, 0, -2, -1)[..., None]
+                         * np.eye(np.shape(w)[-1]))
+        inner = inner + f * projected - f * unit
+    return np.linalg.solve(v_t, np.matmul(inner, v_t))
+
+
+def eigvals_backward(g, a, out):
+    """Cotangent of ``np.linalg.eigvals`` (a real spectrum, as ``eig_backward``)."""
+    _real_spectrum(out, "np.linalg.eigvals")
+    return eig_backward((g, None), tuple(np.linalg.eig(a)))
+
+
+def svd_backward(out_bar, out, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Cotangent of ``np.linalg.svd`` (Townsend's formula, for real matrices). Conventions:
+    at a repeated singular value the singular vectors have no gradient within their
+    subspace (the terms with equal values are 0); the extra columns ``full_matrices=True``
+    adds for a non-square matrix are not unique, so a cotangent on them is refused."""
+    a = np.asarray(a)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    if compute_uv:      # the primal's own vectors (their signs are a choice)
+        u, s, vh = out[0][..., :, :k], out[1], out[2][..., :k, :]
+    else:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+    if compute_uv:
+        u_bar, s_bar, vh_bar = out_bar
+    else:
+        u_bar, s_bar, vh_bar = None, out_bar, None
+    for bar, size in ((u_bar, (-1, m)), (vh_bar, (-2, n))):
+        if bar is not None and np.shape(bar)[size[0]] > k and np.any(
+                np.take(bar, range(k, np.shape(bar)[size[0]]), axis=size[0])):
+            raise ValueError("np.linalg.svd(full_matrices=True) of a non-square matrix: the "
+                             "extra singular vectors are not unique and have no gradient; "
+                             "use full_matrices=False")
+    v = _t(vh)
+    inner = np.zeros(s.shape[:-1] + (k, k), dtype=np.result_type(a, float))
+    if s_bar is not None:
+        inner = inner + np.asarray(s_bar)[..., None, :] * np.eye(k)
+    grad = 0.0
+    f = _inverse_gaps(s * s)
+    s_inverse = _safe_divide(1.0, s)
+    if u_bar is not None:
+        u_bar = np.asarray(u_bar)[..., :, :k]
+        j = f * np.matmul(_t(u), u_bar)
+        inner = inner + np.matmul(j + _t(j), s[..., None] * np.eye(k))
+        if m > k:
+            rest = u_bar - np.matmul(u, np.matmul(_t(u), u_bar))
+            grad = grad + np.matmul(rest * s_inverse[..., None, :], vh)
+    if vh_bar is not None:
+        v_bar = _t(np.asarray(vh_bar)[..., :k, :])
+        j = f * np.matmul(_t(v), v_bar)
+        inner = inner + np.matmul(s[..., None] * np.eye(k), j + _t(j))
+        if n > k:
+            rest = v_bar - np.matmul(v, np.matmul(vh, v_bar))
+            grad = grad + np.matmul(u * s_inverse[..., None, :], _t(rest))
+    grad = grad + np.matmul(np.matmul(u, inner), vh)
+    grad = np.broadcast_to(grad, a.shape)
+    return _symmetrize(grad) if hermitian else np.array(grad)
+
+
+def pinv_backward(g, out, a, hermitian=False):
+    """Cotangent of ``np.linalg.pinv`` where the rank does not change nearby (Golub and
+    Pereyra's derivative of the pseudo-inverse)."""
+    p = np.asarray(out)
+    a = np.asarray(a)
+    p_t = _t(p)
+    eye_m = np.eye(a.shape[-2])
+    eye_n = np.eye(a.shape[-1])
+    grad = (-np.matmul(np.matmul(p_t, g), p_t)
+            + np.matmul(np.matmul(eye_m - np.matmul(a, p), _t(g)), np.matmul(p, p_t))
+            + np.matmul(np.matmul(p_t, p), np.matmul(_t(g), eye_n - np.matmul(p, a))))
+    return _symmetrize(grad) if hermitian else grad
+
+
+def nan_to_num_backward(g, x, nan=0.0, posinf=None, neginf=None):
+    """Cotangents ``[x_bar, nan_bar, posinf_bar, neginf_bar]`` of ``np.nan_to_num``: the
+    finite entries pass ``g`` on, the replaced ones give it to their replacement."""
+    x = np.asarray(x)
+    finite = np.isfinite(x)
+    return [np.where(finite, g, 0.0),
+            unbroadcast(np.sum(np.where(np.isnan(x), g, 0.0)), nan),
+            None if posinf is None else unbroadcast(np.sum(np.where(x == np.inf, g, 0.0)),
+                                                    posinf),
+            None if neginf is None else unbroadcast(np.sum(np.where(x == -np.inf, g, 0.0)),
+                                                    neginf)]
+
+
+def partition_backward(g, a, out, axis=-1):
+    """Cotangent of ``np.partition``: each result element's cotangent goes back to an
+    element of ``a`` with its value (equal values are interchangeable)."""
+    if axis is None:
+        return np.reshape(partition_backward(g, np.ravel(a), out, 0), np.shape(a))
+    source = np.argsort(a, axis=axis, kind="stable")
+    target = np.argsort(out, axis=axis, kind="stable")
+    grid = index_grid(a)
+    positions = np.empty_like(grid)
+    np.put_along_axis(positions, target, np.take_along_axis(grid, source, axis=axis),
+                      axis=axis)
+    return scatter_add(g, a, positions)
+
+
+def rollaxis_backward(g, a, axis, start=0):
+    """Cotangent of ``np.rollaxis``: the inverse permutation of axes (read off a
+    zero-stride array of sizes 1, 2, 3, ...)."""
+    ndim = np.ndim(a)
+    rolled = np.rollaxis(np.broadcast_to(0.0, tuple(range(1, ndim + 1))), axis, start)
+    return np.transpose(g, np.argsort([size - 1 for size in rolled.shape]))
+
+
+def select_backward(g, condlist, choicelist, default=0):
+    """Cotangents ``[choicelist_bar, default_bar]`` of ``np.select``: each element's
+    cotangent goes to the first choice whose condition holds there, else to ``default``."""
+    taken = np.zeros(np.shape(g), dtype=bool)
+    grads = []
+    for condition, choice in zip(condlist, choicelist):
+        here = np.logical_and(condition, ~taken)
+        grads.append(unbroadcast(np.where(here, g, 0.0), choice))
+        taken = taken | here
+    return [type(choicelist)(grads) if isinstance(choicelist, (list, tuple)) else
+            np.stack(grads), unbroadcast(np.where(taken, 0.0, g), default)]
+
+
+def gradient_backward(g, out, f, dx=None, dy=None, dz=None, axis=None, edge_order=1):
+    """Cotangents ``[f_bar, spacing_bar...]`` of ``np.gradient(f, *spacing, axis=...,
+    edge_order=...)`` with scalar spacings: the operator is linear in ``f`` (its 1-d
+    matrix, read off the identity, is applied transposed along each axis) and each result
+    is proportional to 1 / its spacing."""
+    spacing = [h for h in (dx, dy, dz) if h is not None]
+    f = np.asarray(f)
+    axes = list(range(f.ndim)) if axis is None else \
+        [int(a) % f.ndim for a in np.atleast_1d(axis)]
+    if any(np.ndim(h) for h in spacing):
+        raise ValueError("chainrule differentiates np.gradient only with scalar spacings "
+                         "(not coordinate arrays)")
+    steps = list(spacing) if len(spacing) == len(axes) else list(spacing) * len(axes) \
+        if len(spacing) == 1 else [1.0] * len(axes)
+    gs = [g] if len(axes) == 1 else list(g)
+    outs = [out] if len(axes) == 1 else list(out)
+    f_bar = np.zeros(f.shape, dtype=np.result_type(f, float))
+    step_bars = []
+    for ax, step, gk, ok in zip(axes, steps, gs, outs):
+        if gk is None:
+            step_bars.append(0.0)
+            continue
+        size = f.shape[ax]
+        matrix = np.gradient(np.eye(size), step, axis=0, edge_order=edge_order)
+        f_bar = f_bar + np.moveaxis(np.tensordot(matrix.T, np.moveaxis(gk, ax, 0), axes=1),
+                                    0, ax)
+        step_bars.append(-np.sum(gk * ok) / step)
+    if len(spacing) == 1 and len(axes) > 1:
+        step_bars = [sum(step_bars)]
+    return [f_bar] + [unbroadcast(b, h) for b, h in zip(step_bars, spacing)] + [None] * 3
+
+
 def sequence_backward(g, items):
     """Cotangent of ``items`` for ``list(items)``/``tuple(items)``: item by item for a list
     or tuple, the rows stacked for an array, none for anything else (a dict's keys, a

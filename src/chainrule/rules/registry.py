@@ -46,6 +46,8 @@ class Rule:
     function: Callable[..., Any]
     params: tuple[str, ...]            # the primal's parameters, as the rule names them
     defaults: dict[str, Any]           # defaults of the optional ones
+    positional: int = 1 << 30          # how many may be given by position (np.gradient's
+                                       # spacings come before keyword-only axis=)
 
     @property
     def name(self) -> str:
@@ -145,7 +147,9 @@ def adjoint(primal: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         params = tuple(names[2:])
         defaults = {name: p.default for name, p in signature.parameters.items()
                     if p.default is not inspect.Parameter.empty}
-        _ADJOINTS[_key(primal)] = Rule(primal, rule, params, defaults)
+        positional = sum(1 for p in list(signature.parameters.values())[2:]
+                         if p.kind is not inspect.Parameter.KEYWORD_ONLY)
+        _ADJOINTS[_key(primal)] = Rule(primal, rule, params, defaults, positional)
         return rule
 
     return register

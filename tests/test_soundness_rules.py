@@ -261,6 +261,16 @@ def parts(a):
     return np.sum(a.real * 2.0 + a.imag + a.conj() + np.real(a) * np.conj(a) + np.imag(a))
 
 
+def sums_of_parts(x):
+    # a full sum's scalar cotangent must not reach a rule that reshapes (restructure)
+    return np.sum(x.conj()) + x.real.sum() + np.sum(np.real(x)) + np.sum(x.conjugate() ** 2)
+
+
+def test_sums_of_real_and_conjugate():
+    check_grad(sums_of_parts, np.array([1.5, 2.0, -0.5]))
+    check_grad(sums_of_parts, np.array([[1.5, 2.0], [-0.5, 0.3]]))
+
+
 def others(a):
     return (np.sum(np.gradient(a)[0] ** 2) + np.sum(np.partition(a.ravel(), 2)[:2])
             + np.sum(np.select([a > 1.2, a < 0.8], [a * 2, a ** 2], 0.5))
@@ -269,6 +279,7 @@ def others(a):
             + np.sum(np.gradient(a, 0.5, axis=1) ** 2))
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")   # nan_to_num's input
 @pytest.mark.parametrize("function", [eigen, singular, pseudo_inverse, parts, others])
 def test_new_rules_end_to_end(function):
     _unchanged(lambda a: check_grad(function, a), A)
@@ -331,3 +342,48 @@ def lambda_free_full(a):
 def test_repeated_singular_values_have_a_finite_gradient():
     g = grad(singular)(np.eye(2))
     assert np.all(np.isfinite(g))
+
+
+def partitions_its_argument(x):
+    x.partition(1)
+    return np.sum(x * W[0])
+
+
+def partitions_a_local(x):
+    y = x * 1.0
+    y.partition(1)
+    return np.sum(y * W[0])
+
+
+def partitions_a_new_array(x):
+    y = np.partition(x * 1.0, 1)
+    return np.sum(y * W[0])
+
+
+def test_the_in_place_partition_method_is_refused():
+    # It changed the caller's array and gave the gradient of the unpartitioned values.
+    x = np.array([3.0, 1.0, 2.0])
+    with pytest.raises(TransformError, match=r"\.partition\(\) on 'x' changes an object from "
+                                             r"outside(.|\n)*x = np\.partition\(x, kth\)"):
+        grad(partitions_its_argument)(x)
+    with pytest.raises(TransformError, match=r"\.partition\(\) changes 'y' in place(.|\n)*"
+                                             r"y = np\.partition\(y, kth\)"):
+        grad(partitions_a_local)(x)
+    np.testing.assert_array_equal(x, [3.0, 1.0, 2.0])
+    np.testing.assert_array_equal(grad(partitions_a_new_array)(x), [2.0, 0.0, 1.0])
+
+
+def nan_to_num_in_place(x):
+    y = x * 1.0
+    np.nan_to_num(y, copy=False)
+    return np.sum(y)
+
+
+def nan_to_num_copying(x):
+    return np.sum(np.nan_to_num(x * 1.0, True) + np.nan_to_num(x, copy=True))
+
+
+def test_nan_to_num_without_a_copy_is_refused():
+    with pytest.raises(TransformError, match=r"numpy\.nan_to_num writes into an existing array"):
+        grad(nan_to_num_in_place)(np.array([1.0, np.nan]))
+    np.testing.assert_array_equal(grad(nan_to_num_copying)(np.array([1.0, np.nan])), [2.0, 0.0])

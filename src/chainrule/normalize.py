@@ -624,6 +624,8 @@ class Normalizer:
                 elif not _rename_last_definition(block, version, joined):
                     self.copy(joined, version, block, at)
             self.current[variable] = joined
+            if in_body in self.new_containers and in_orelse in self.new_containers:
+                self.new_containers.add(joined)
         statement = make(gast.If, test=test, body=body or [make(gast.Pass)], orelse=orelse)
         self.emit(statement)
 
@@ -695,6 +697,9 @@ class Normalizer:
             if variable not in self.current and variable in every_iteration:
                 continue
             header = self.namer.version(variable)
+            if self.current.get(variable) in self.new_containers and \
+                    _only_new_containers(node.body, variable):
+                self.new_containers.add(header)
             if variable in self.current:
                 self.copy(header, self.current[variable], self.block, at)
             else:
@@ -869,7 +874,7 @@ class Normalizer:
         self.namer.reserve(version)
         self.emit(assign(version, value))
         self.current[identifier] = version
-        if _is_new_container(value):
+        if _is_new_container(value) or isinstance(value, gast.BinOp):  # a + [v]: new too
             self.new_containers.add(version)
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
@@ -1143,7 +1148,8 @@ def _loaded_names(statements: list) -> set[str]:
 
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
-                     "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put",
+                     "setdefault", "popitem", "sort", "partition", "reverse", "fill", "resize",
+                     "put",
                      "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard"} | {
     f"__i{operation}__" for operation in ("add", "sub", "mul", "truediv", "floordiv", "mod",
                                           "pow", "matmul", "and", "or", "xor", "lshift",
@@ -1189,10 +1195,28 @@ def _may_share(value) -> bool:
 
 def _new_object_hint(name: str, source: str, method: str) -> str:
     """What to write instead of ``source.method(...)`` changing an object in place."""
-    instead = f"{name} = np.full_like({source}, value)" if method == "fill" else \
-        f"{name} = np.sort({source})"
+    instead = {"fill": f"{name} = np.full_like({source}, value)",
+               "partition": f"{name} = np.partition({source}, kth)"}.get(
+        method, f"{name} = np.sort({source})")
     return (f"use the function that returns a new object (e.g. {instead}, or a new "
             f"list/dict) instead")
+
+
+def _only_new_containers(statements: list, variable: str) -> bool:
+    """Whether every assignment to ``variable`` in ``statements`` (a loop's body, not
+    normalized yet) binds a list or dict made anew, or the result of an operator (a new
+    object too); ``variable += ...`` and ``.append`` keep the object they change."""
+    for node in walk(statements, closed=(gast.FunctionDef, gast.Lambda)):
+        if isinstance(node, gast.Assign) and any(
+                variable in name_ids(target, gast.Store) for target in node.targets):
+            if not (len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) and (
+                    _is_new_container(node.value) or isinstance(node.value, gast.BinOp))):
+                return False
+        elif isinstance(node, (gast.For, gast.comprehension, gast.With, gast.AnnAssign,
+                               gast.NamedExpr)) and variable in name_ids(
+                node.target if not isinstance(node, gast.With) else node, gast.Store):
+            return False
+    return True
 
 
 def _is_new_container(value) -> bool:

@@ -152,7 +152,7 @@ class Classifier:
             return self.with_rule(statement, target, primal, [func.value] + args, keywords,
                                   node=call)
         primal = resolve_dotted(self.parsed, func, self.locals)
-        if _writes_in_place(primal, func):
+        if _writes_in_place(primal, func) or _not_copying(primal, call):
             raise self.error(call, f"{describe_callable(primal)} writes into an existing array, "
                                    f"which cannot be differentiated", "in-place NumPy write",
                              "build a new array instead (e.g. np.where, or y = y.copy(); "
@@ -186,6 +186,15 @@ class Classifier:
         method of a value (only for a function), but a call through the class is a call of
         a plain function, which is differentiated from its source."""
         receiver, method = func.value.id, func.attr
+        if hasattr(np.ndarray, method):
+            return (f"array methods without a rule are not differentiated (those with one are "
+                    f"listed in docs/numpy.md); call the NumPy function np.{method}"
+                    f"({receiver}, ...) if it has a rule, or register one for it with "
+                    f"@chainrule.adjoint")
+        if any(hasattr(kind, method) for kind in (dict, list, tuple, str)):
+            return (f"methods of lists and dicts are not differentiated: index the container "
+                    f"instead (e.g. [{receiver}[k] for k in {receiver}] for .values() or "
+                    f".items(), {receiver}[i] for an item)")
         code = self.parsed.function.__code__
         owner = self.parsed.function.__qualname__.split(".")[-2:-1]
         if code.co_argcount and receiver == code.co_varnames[0] and owner and \
@@ -260,31 +269,33 @@ class Classifier:
         return arguments
 
     def bind(self, node, rule: Rule, args, keywords) -> dict[str, Any]:
-        where = describe_callable(rule.primal)
+        def where():            # only for an error (naming a callable takes a few lookups)
+            return describe_callable(rule.primal)
+
         if len(args) > min(len(rule.params), rule.positional):
-            raise self.error(node, f"{where}() got {len(args)} positional arguments; "
+            raise self.error(node, f"{where()}() got {len(args)} positional arguments; "
                                    f"chainrule's rule takes "
                                    f"{', '.join(rule.params[:rule.positional])} by position",
-                             f"call of {where}")
+                             f"call of {where()}")
         bound = dict(zip(rule.params, args))
         for keyword in keywords:
             if keyword.arg is None:
                 raise self.error(node, "**kwargs in a call is not supported",
                                  "**kwargs", "pass keyword arguments explicitly")
             if keyword.arg == "out":
-                raise self.error(node, f"{where}(out=...) writes into an existing array, which "
+                raise self.error(node, f"{where()}(out=...) writes into an existing array, which "
                                        f"cannot be differentiated", "out= argument",
                                  "assign the result to a new name instead")
             if keyword.arg not in rule.params:
-                raise self.error(node, f"{where}() keyword '{keyword.arg}' is not supported "
+                raise self.error(node, f"{where()}() keyword '{keyword.arg}' is not supported "
                                        f"(supported: {', '.join(rule.params)})",
                                  f"keyword {keyword.arg}")
             bound[keyword.arg] = keyword.value
         for parameter in rule.params:
             if parameter not in bound:
                 if parameter not in rule.defaults:
-                    raise self.error(node, f"{where}() is missing argument '{parameter}'",
-                                     f"call of {where}")
+                    raise self.error(node, f"{where()}() is missing argument '{parameter}'",
+                                     f"call of {where()}")
                 bound[parameter] = const(rule.defaults[parameter])
         return bound
 
@@ -326,6 +337,25 @@ def _writes_in_place(primal, func) -> bool:
         return primal in _IN_PLACE_WRITERS
     except TypeError:
         return False
+
+
+# Functions that write into their argument unless told to copy: (position, keyword) of the
+# flag. Only a literal True (or the default) is accepted.
+_COPY_FLAGS = {np.nan_to_num: (1, "copy")}
+
+
+def _not_copying(primal, call) -> bool:
+    """``np.nan_to_num(x, copy=False)`` changes ``x`` in place."""
+    try:
+        flag = _COPY_FLAGS.get(primal)
+    except TypeError:
+        return False
+    if flag is None:
+        return False
+    position, keyword = flag
+    given = [k.value for k in call.keywords if k.arg == keyword] + \
+        call.args[position:position + 1]
+    return any(not (isinstance(value, gast.Constant) and value.value is True) for value in given)
 
 
 def _differentiable_source(function) -> bool:

@@ -636,8 +636,8 @@ def average_backward(out_bar, a, axis=None, weights=None, returned=False, keepdi
 
 def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
     """Cotangent of ``np.linalg.norm``. Conventions: the gradient of every norm where it is 0
-    is 0 (a p-norm with p < 1 also gives 0 at each zero element); ties in inf/1-norms split evenly; the spectral norms (ord=2/-2) assume a
-    simple extreme singular value."""
+    is 0 (a p-norm with p < 1 also gives 0 at each zero element); ties in inf/1-norms split
+    evenly; the spectral norms (ord=2/-2) assume a simple extreme singular value."""
     x = np.asarray(x)
     ndim = x.ndim
     if axis is None and (ord is None or (ord in ("fro", "f") and ndim == 2)

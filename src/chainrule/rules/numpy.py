@@ -60,12 +60,13 @@ from ..runtime import (append_backward, astype, astype_backward, average_backwar
                        eigvals_backward, eigvalsh_backward, einsum_arguments_backward,
                        extremum_backward, gradient_backward, hstack_backward, index_grid,
                        inner_backward, kron_backward, linspace_backward, log_of_base,
-                       matmul_adjoint_lhs, matmul_adjoint_rhs, median_backward, nan_to_num_backward,
-                       nanmean_backward, norm_backward, pad_backward, partition_backward,
-                       pinv_backward, power_cotangent, prod_backward, restructure,
-                       rollaxis_backward, scatter_add, select_backward, sign_of, slogdet_backward,
-                       solve_backward, sort_backward, split_backward, svd_backward,
-                       tensordot_backward, unbroadcast, unstack, vstack_backward, zero_cotangent)
+                       matmul_adjoint_lhs, matmul_adjoint_rhs, median_backward,
+                       nan_to_num_backward, nanmean_backward, norm_backward, pad_backward,
+                       partition_backward, pinv_backward, power_cotangent, prod_backward,
+                       restructure, rollaxis_backward, scatter_add, select_backward, sign_of,
+                       slogdet_backward, solve_backward, sort_backward, split_backward,
+                       svd_backward, tensordot_backward, unbroadcast, unstack, vstack_backward,
+                       zero_cotangent)
 from .registry import adjoint, array_attribute, array_method
 
 # ----------------------------------------------------------------------------------------------
@@ -379,9 +380,13 @@ def nan_to_num_adjoint(out_bar, out, x, copy=True, nan=0.0, posinf=None, neginf=
 # Real and imaginary parts (of real input: complex numbers are not supported)
 
 @adjoint(np.real)
-@adjoint(np.conjugate)
 def real_adjoint(out_bar, out, val):
     return restructure(out_bar, val)
+
+
+@adjoint(np.conjugate)
+def conjugate_adjoint(out_bar, out, x):
+    return out_bar          # (a ufunc, elementwise: as np.positive)
 
 
 @adjoint(np.imag)

@@ -387,3 +387,69 @@ def test_nan_to_num_without_a_copy_is_refused():
     with pytest.raises(TransformError, match=r"numpy\.nan_to_num writes into an existing array"):
         grad(nan_to_num_in_place)(np.array([1.0, np.nan]))
     np.testing.assert_array_equal(grad(nan_to_num_copying)(np.array([1.0, np.nan])), [2.0, 0.0])
+
+
+def zipped(x):
+    return list(zip([x], [x]))[0][0]
+
+
+def enumerated(x):
+    return list(enumerate([x]))[0][1]
+
+
+def reversed_list(x):
+    return list(reversed([x, 2.0 * x]))[0]
+
+
+def divided(x):
+    return divmod(x, 1.0)[1]
+
+
+def called_argument(fn, x):
+    return fn(x)
+
+
+def flat(x):
+    return x.flat[0]
+
+
+def values(x):
+    d = {"a": x}
+    return sum(d.values())
+
+
+@pytest.mark.parametrize("function, hint", [
+    (zipped, r"use zip in the header of a for loop or comprehension"),
+    (enumerated, r"use enumerate in the header of a for loop or comprehension"),
+    (reversed_list, r"use a slice \(xs\[::-1\]\)"),
+    (divided, r"use x // y and x % y"),
+    (flat, r"use a NumPy function instead \(np\.ravel\(x\) for \.flat\)"),
+    (values, r"index the container instead \(e\.g\. \[d\[k\] for k in d\]"),
+])
+def test_builtins_attributes_and_container_methods_get_hints_that_work(function, hint):
+    with pytest.raises(TransformError, match=hint):
+        grad(function)(np.array([1.3, 0.2]) if function is flat else 1.3)
+
+
+def test_a_called_argument_gets_a_hint_that_works():
+    with pytest.raises(TransformError, match=r"call the function by a global or closure name"):
+        grad(called_argument, wrt=1)(np.sin, 1.0)
+
+
+def make_loss(fn):
+    def loss(x):
+        return fn(x) * 2.0
+    return loss
+
+
+def hinted_rewrites(x):
+    xs = [x, 2.0 * x]
+    total = sum([a * b for a, b in zip(xs, [3.0, 4.0])]) + xs[::-1][0]
+    total = total + sum([i * v for i, v in enumerate(xs)]) + x // 1.0 + (x % 1.0) * 5.0
+    d = {"a": x}
+    return total + sum([d[k] for k in d]) + np.ravel(np.array([x, x]))[0]
+
+
+def test_the_hinted_rewrites_of_builtins_are_accepted():
+    check_grad(hinted_rewrites, 1.3)
+    assert grad(make_loss(np.sin))(1.0) == pytest.approx(2.0 * math.cos(1.0))

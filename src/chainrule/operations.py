@@ -162,7 +162,10 @@ class Classifier:
         if primal is MISSING:
             if self.names([_root(func)]):
                 return self.refuse(statement, target, call, "a call of a local value",
-                                   [func] + args + [k.value for k in keywords])
+                                   [func] + args + [k.value for k in keywords],
+                                   "call the function by a global or closure name (a factory's "
+                                   "make_loss(fn) closure works), or assign a lambda in this "
+                                   "function; a function passed as an argument is not followed")
             raise self.error(call, f"name '{gast.dump(func) if not isinstance(func, gast.Name) else func.id}' "
                              f"is not defined", "undefined name")
         return self.with_rule(statement, target, primal, args, keywords, node=call)
@@ -172,8 +175,13 @@ class Classifier:
             return Operation(statement, target, NONDIFF)
         primal = attribute_function(value.attr)
         if primal is None:
+            hint = (f"array attributes without a rule are not differentiated (those with one "
+                    f"are listed in docs/numpy.md); use a NumPy function instead (np.ravel(x) "
+                    f"for .flat)" if hasattr(np.ndarray, value.attr) else
+                    "attributes of objects are not differentiated; pass the values as "
+                    "arguments (numbers, arrays, or lists, tuples and dicts of them)")
             return self.refuse(statement, target, value, f"attribute .{value.attr}",
-                               [value.value])
+                               [value.value], hint)
         return self.with_rule(statement, target, primal, [value.value], [], node=value)
 
     def refuse(self, statement, target, node, what, atoms,
@@ -313,6 +321,14 @@ _INSTEAD = {
     filter: "use a comprehension ([v for v in xs if test(v)]) instead of filter",
     sorted: "use np.sort(np.asarray(xs)) (its gradient goes back to where each value came "
             "from) instead of sorted",
+    zip: "use zip in the header of a for loop or comprehension ([f(a, b) for a, b in "
+         "zip(xs, ys)]), or index both (xs[i], ys[i])",
+    enumerate: "use enumerate in the header of a for loop or comprehension ([f(i, v) for i, v "
+               "in enumerate(xs)])",
+    reversed: "use a slice (xs[::-1]) or reversed in the header of a for loop",
+    divmod: "use x // y and x % y",
+    iter: "index the container (xs[0]), or loop over it",
+    next: "index the container (xs[0]), or loop over it",
 }
 
 

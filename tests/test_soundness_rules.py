@@ -453,3 +453,18 @@ def hinted_rewrites(x):
 def test_the_hinted_rewrites_of_builtins_are_accepted():
     check_grad(hinted_rewrites, 1.3)
     assert grad(make_loss(np.sin))(1.0) == pytest.approx(2.0 * math.cos(1.0))
+
+
+def eigenvectors(a):
+    w, v = np.linalg.eigh(a)
+    return np.sum(v ** 3) + np.sum(w ** 2)
+
+
+def test_repeated_eigenvalues_of_eigh_have_a_finite_gradient():
+    # 1 / (w_j - w_i) between equal eigenvalues gave inf and NaN.
+    assert np.all(np.isfinite(grad(eigenvectors)(np.eye(3))))
+    # away from the repeat, unchanged: the gradient along a symmetric direction
+    a = np.diag([1.0, 2.5, 4.0]) + 0.1
+    d = np.array([[0.3, -0.2, 0.5], [-0.2, 0.1, 0.4], [0.5, 0.4, -0.6]])
+    numeric = (eigenvectors(a + 1e-6 * d) - eigenvectors(a - 1e-6 * d)) / 2e-6
+    assert np.sum(grad(eigenvectors)(a) * d) == pytest.approx(numeric, rel=1e-6)

@@ -178,8 +178,9 @@ class Classifier:
             hint = (f"array attributes without a rule are not differentiated (those with one "
                     f"are listed in docs/numpy.md); use a NumPy function instead (np.ravel(x) "
                     f"for .flat)" if hasattr(np.ndarray, value.attr) else
-                    "attributes of objects are not differentiated; pass the values as "
-                    "arguments (numbers, arrays, or lists, tuples and dicts of them)")
+                    "attributes of objects are not differentiated: unpack or index a result "
+                    "with named fields (u, s, vh = np.linalg.svd(a), not .S), and pass other "
+                    "values as arguments (numbers, arrays, or lists, tuples and dicts of them)")
             return self.refuse(statement, target, value, f"attribute .{value.attr}",
                                [value.value], hint)
         return self.with_rule(statement, target, primal, [value.value], [], node=value)

@@ -1008,7 +1008,8 @@ def cholesky_backward(g, out, upper=False):
 
 
 def eigh_backward(out_bar, out):
-    """Cotangent of ``np.linalg.eigh``, symmetrized; assumes distinct eigenvalues. Entries of
+    """Cotangent of ``np.linalg.eigh``, symmetrized; exact for distinct eigenvalues (the
+    eigenvectors of a repeated one get no gradient within its subspace). Entries of
     ``out_bar`` that are None stand for zeros."""
     w, v = out
     w_bar, v_bar = out_bar
@@ -1018,9 +1019,8 @@ def eigh_backward(out_bar, out):
     middle = np.zeros(np.shape(v), dtype=np.result_type(v, float))
     if w_bar is not None:
         middle = middle + np.asarray(w_bar)[..., None, :] * eye
-    if v_bar is not None:
-        gaps = np.asarray(w)[..., None, :] - np.asarray(w)[..., :, None] + eye
-        middle = middle + np.matmul(v_t, v_bar) / gaps * (1.0 - eye)
+    if v_bar is not None:     # (0 between equal eigenvalues: the convention of svd)
+        middle = middle + np.matmul(v_t, v_bar) * _inverse_gaps(np.asarray(w))
     return _symmetrize(np.matmul(np.matmul(v, middle), v_t))
 
 

@@ -16,8 +16,8 @@ Conventions where the derivative does not exist or is not unique:
   evenly between ``a`` and that bound.
 * ``where(cond, x, y)``: ``x`` gets the cotangent where ``cond`` holds, ``y`` elsewhere.
 * ``sort``/``median``: ties are resolved by a stable sort (any choice gives the same sum).
-* 2-norm and Frobenius norm: gradient 0 at 0. Spectral norms assume a simple extreme singular
-  value, ``eigh``/``eigvalsh`` distinct eigenvalues. ``eigh``, ``eigvalsh`` and ``cholesky``
+* Spectral norms assume a simple extreme singular value, ``eigh`` distinct eigenvalues (at a
+  repeated one, the convention of ``svd`` below). ``eigh``, ``eigvalsh`` and ``cholesky``
   read one triangle of a matrix assumed symmetric; their gradient is symmetrized (it is the
   gradient with respect to a symmetric matrix). ``det``/``slogdet``/``inv``/``solve`` need an
   invertible matrix. Complex inputs are not supported (no conjugation anywhere).

@@ -468,3 +468,53 @@ def test_repeated_eigenvalues_of_eigh_have_a_finite_gradient():
     d = np.array([[0.3, -0.2, 0.5], [-0.2, 0.1, 0.4], [0.5, 0.4, -0.6]])
     numeric = (eigenvectors(a + 1e-6 * d) - eigenvectors(a - 1e-6 * d)) / 2e-6
     assert np.sum(grad(eigenvectors)(a) * d) == pytest.approx(numeric, rel=1e-6)
+
+
+def rolled_view(x):
+    x = x * 1.0
+    y = np.rollaxis(x, 1)
+    x[0, 0] = 5.0
+    return np.sum(y * y)
+
+
+def einsum_view(x):
+    x = x * 1.0
+    y = np.einsum("ii->i", x)
+    x[0, 0] = 5.0
+    return np.sum(y * y)
+
+
+def einsum_sublist_view(x):
+    x = x * 1.0
+    y = np.einsum(x, [0, 1], [1, 0])
+    x[0, 1] = 5.0
+    return np.sum(y * y)
+
+
+def store_into_einsum_view(x):
+    x = x * 1.0
+    y = np.einsum("ii->i", x)
+    y[0] = 5.0
+    return np.sum(x * x)
+
+
+def einsum_copies(x):
+    x = x * 1.0
+    y = np.einsum("ij,jk->ik", x, x)
+    x[0, 0] = 5.0
+    y[0, 0] = 1.0
+    z = np.einsum("ii->i", x * 2.0)
+    z[0] = 3.0
+    return np.sum(y * y) + np.sum(z * x[0])
+
+
+def test_views_from_rollaxis_and_einsum_are_followed():
+    # np.rollaxis and a one-operand einsum return views; the store used to be missed (a
+    # wrong gradient for rollaxis).
+    x = np.ones((2, 2)) + np.eye(2)
+    for function in (rolled_view, einsum_view, einsum_sublist_view):
+        with pytest.raises(TransformError, match="a view of it made before"):
+            grad(function)(x)
+    with pytest.raises(TransformError, match="'y' shares its memory with 'x'"):
+        grad(store_into_einsum_view)(x)
+    check_grad(einsum_copies, x)

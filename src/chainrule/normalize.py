@@ -1159,7 +1159,7 @@ _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "b
                    "rot90", "permute_dims",
                    "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
                    "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
-                   "real", "imag", "matrix_transpose"}
+                   "real", "imag", "matrix_transpose", "rollaxis"}
 
 
 def _viewed_names(value) -> list[str]:
@@ -1171,6 +1171,9 @@ def _viewed_names(value) -> list[str]:
     elif isinstance(value, (gast.Subscript, gast.Attribute)):
         candidates = [value.value]
     elif isinstance(value, gast.Call):
+        if isinstance(value.func, gast.Attribute) and value.func.attr == "einsum":
+            # one operand's einsum("ii->i", a) or einsum(a, [1, 0]) is a view of it
+            return [a.id for a in value.args if isinstance(a, gast.Name)][:1]
         candidates = value.args[:1]
         if isinstance(value.func, gast.Attribute):
             candidates = [value.func.value] + candidates
@@ -1182,7 +1185,7 @@ def _viewed_names(value) -> list[str]:
 # Functions whose result may share memory with their argument, though not so often that a
 # store into the result should be refused outright (`parts = np.split(b, 3)` is a list).
 _MAY_SHARE_FUNCTIONS = {"split", "array_split", "hsplit", "vsplit", "dsplit", "diag",
-                        "ascontiguousarray", "asfortranarray", "astype", "require"}
+                        "ascontiguousarray", "asfortranarray", "astype", "require", "einsum"}
 
 
 def _may_share(value) -> bool:

@@ -518,3 +518,17 @@ def test_views_from_rollaxis_and_einsum_are_followed():
     with pytest.raises(TransformError, match="'y' shares its memory with 'x'"):
         grad(store_into_einsum_view)(x)
     check_grad(einsum_copies, x)
+
+
+def copies_into(x):
+    y = x * 2.0
+    np.copyto(y, x)
+    return np.sum(y)
+
+
+def test_a_refused_call_statement_names_its_line():
+    # The call of a call statement is made anew by the normal form: the error had no place.
+    with pytest.raises(TransformError) as caught:
+        grad(copies_into)(np.ones(2))
+    assert caught.value.lineno == copies_into.__code__.co_firstlineno + 2
+    assert "np.copyto(y, x)" in str(caught.value)

@@ -70,17 +70,22 @@ class Classifier:
         self.function = function
         self.parsed = parsed or function.parsed
         self.locals = locals_
+        self.statement = None              # the statement being classified
 
     def error(self, node, message, construct, hint=None) -> TransformError:
+        # A call the normal form made anew (a call statement's) has no place of its own:
+        # the statement it came from has.
+        origin = self.parsed.origin(node) or self.parsed.origin(
+            getattr(self.statement, "user_statement", None) or self.statement)
         return TransformError(f"cannot differentiate {self.parsed.name}: {message}",
-                              construct=construct, hint=hint,
-                              origin=self.parsed.origin(node))
+                              construct=construct, hint=hint, origin=origin)
 
     def names(self, atoms) -> list[str]:
         found = [local_name(a, self.locals) for a in atoms]
         return [n for n in found if n is not None]
 
     def classify(self, statement) -> Operation:
+        self.statement = statement
         if isinstance(statement, gast.Expr) and isinstance(statement.value, gast.Call):
             # A call made for its effects: checked like any call (out=, in-place writers),
             # never differentiated. A call of your function keeps its callee and arguments,
@@ -155,6 +160,8 @@ class Classifier:
         if _writes_in_place(primal, func) or _not_copying(primal, call):
             raise self.error(call, f"{describe_callable(primal)} writes into an existing array, "
                                    f"which cannot be differentiated", "in-place NumPy write",
+                             "leave copy at True and use the result (y = np.nan_to_num(y))"
+                             if _not_copying(primal, call) else
                              "build a new array instead (e.g. np.where, or y = y.copy(); "
                              "y[index] = value)")
         if (primal is max or primal is min) and len(args) == 1 and not keywords:

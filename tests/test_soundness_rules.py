@@ -532,3 +532,30 @@ def test_a_refused_call_statement_names_its_line():
         grad(copies_into)(np.ones(2))
     assert caught.value.lineno == copies_into.__code__.co_firstlineno + 2
     assert "np.copyto(y, x)" in str(caught.value)
+
+
+def spaced(h, y):
+    return np.sum(np.gradient(y, h) ** 2)
+
+
+def spaced_2d(h, y):
+    gx, gy = np.gradient(y, h, 2.0 * h)
+    return np.sum(gx * gy) + np.sum(np.gradient(y, h, edge_order=2, axis=0))
+
+
+def selected(a):
+    conditions = [a > 0.5, a < -0.5]
+    return np.sum(np.select(conditions, [a * 2.0, a ** 2], default=a * 0.1))
+
+
+def pairs_as_lists(x):
+    d = dict([["a", x], ["b", x * 2.0], ["a", x * 3.0]])
+    return np.sum(d["a"] * d["b"])
+
+
+def test_gradient_spacings_select_and_dict_of_list_pairs():
+    y = np.array([[1.0, 2.0, 4.0], [0.5, 3.0, 1.0], [2.0, 2.5, 0.3]])
+    check_grad(spaced, 0.7, y[0], wrt=(0, 1))
+    check_grad(spaced_2d, 0.7, y, wrt=(0, 1))
+    check_grad(selected, np.array([0.9, -0.8, 0.1, 0.3]))
+    check_grad(pairs_as_lists, np.array([0.9, -0.8]))

@@ -1283,9 +1283,9 @@ def dict_backward(g, items):
     if isinstance(items, (list, tuple)):
         last = {pair[0]: i for i, pair in enumerate(items)}
         return type(items)(
-            (zero_cotangent(key), _zero_if_none(g.get(key), value) if last[key] == i
-             else zero_cotangent(value))
-            for i, (key, value) in enumerate(items))
+            type(pair)((zero_cotangent(pair[0]), _zero_if_none(g.get(pair[0]), pair[1])
+                        if last[pair[0]] == i else zero_cotangent(pair[1])))
+            for i, pair in enumerate(items))
     return None
 
 

@@ -559,3 +559,24 @@ def test_gradient_spacings_select_and_dict_of_list_pairs():
     check_grad(spaced_2d, 0.7, y, wrt=(0, 1))
     check_grad(selected, np.array([0.9, -0.8, 0.1, 0.3]))
     check_grad(pairs_as_lists, np.array([0.9, -0.8]))
+
+
+def item_of(x):
+    return x.item() * 2.0
+
+
+def tolist_of(x):
+    return sum(x.tolist())
+
+
+def hinted_item_and_tolist(x):
+    return x[0] * 2.0 + sum(list(x))
+
+
+def test_item_and_tolist_get_hints_that_work():
+    x = np.array([1.5, 2.0])
+    with pytest.raises(TransformError, match=r"index it instead \(x\[0\], x\[i, j\]\)"):
+        grad(item_of)(x)
+    with pytest.raises(TransformError, match=r"use list\(x\) \(its rows\) instead"):
+        grad(tolist_of)(x)
+    np.testing.assert_array_equal(grad(hinted_item_and_tolist)(x), [3.0, 1.0])

@@ -203,10 +203,13 @@ class Classifier:
         a plain function, which is differentiated from its source."""
         receiver, method = func.value.id, func.attr
         if hasattr(np.ndarray, method):
+            instead = {"item": f"index it instead ({receiver}[0], {receiver}[i, j])",
+                       "tolist": f"use list({receiver}) (its rows) instead"}.get(method) or (
+                f"call the NumPy function np.{method}({receiver}, ...) if it has a rule, or "
+                f"register one for it with @chainrule.adjoint" if hasattr(np, method) else
+                "write it with NumPy functions that have rules")
             return (f"array methods without a rule are not differentiated (those with one are "
-                    f"listed in docs/numpy.md); call the NumPy function np.{method}"
-                    f"({receiver}, ...) if it has a rule, or register one for it with "
-                    f"@chainrule.adjoint")
+                    f"listed in docs/numpy.md); {instead}")
         if any(hasattr(kind, method) for kind in (dict, list, tuple, str)):
             return (f"methods of lists and dicts are not differentiated: index the container "
                     f"instead (e.g. [{receiver}[k] for k in {receiver}] for .values() or "

@@ -165,6 +165,19 @@ SAMPLES[np.clip] = [S(U(6, low=-2.0, high=2.0), -1.0, 1.0),
                     S(U(2, 3), U(2, 1, low=-0.5, high=-0.2), U(3, low=0.2, high=0.5)),
                     S(1.5, 0.0, 1.0)]
 
+SAMPLES[np.select] = [S([cond(4), cond(4)], [U(4), U(4)]),
+                     S([cond(2, 3), cond(2, 3)], [U(2, 3), U(3)], U(2, 3)),
+                     S([cond(3)], [1.5], 0.5), S([cond(2, 3), cond(3)], [U(2, 1), U(2, 3)], U())]
+_inf = np.array([1.0, np.nan, np.inf, -np.inf, -0.5, np.nan])
+SAMPLES[np.nan_to_num] = [S(U(4)), S(_inf), S(_inf, nan=0.5, posinf=2.0, neginf=-2.0),
+                          S(_inf.reshape(2, 3), True, 1.5), S(1.5), S(_inf, posinf=3.0)]
+
+# ----------------------------------------------------------------------------------------------
+# NumPy: real and imaginary parts (of real input)
+
+for _f in (np.real, np.conjugate, np.imag):
+    SAMPLES[_f] = [S(U(3)), S(U(2, 3)), S(1.5)]
+
 # ----------------------------------------------------------------------------------------------
 # NumPy: reductions
 
@@ -257,6 +270,13 @@ SAMPLES[np.roll] = [S(U(5), 2), S(U(3, 4), 1, axis=1), S(U(3, 4), (1, -2), axis=
 SAMPLES[np.rot90] = [S(U(3, 4)), S(U(3, 4), 2), S(U(3, 4), -1), S(U(2, 3, 4), 1, (1, 2))]
 SAMPLES[np.diff] = [S(U(5)), S(U(3, 4)), S(U(3, 5), n=2), S(U(4, 3), axis=0), S(U(6), 3)]
 SAMPLES[np.sort] = [S(U(5)), S(U(3, 4)), S(U(3, 4), axis=0), S(U(3, 4), axis=None)]
+SAMPLES[np.partition] = [S(U(6), 2), S(U(3, 5), 1), S(U(3, 5), [0, 3], axis=1),
+                        S(U(4, 3), 2, axis=0), S(U(2, 3), 4, axis=None)]
+SAMPLES[np.rollaxis] = [S(U(2, 3, 4), 2), S(U(2, 3, 4), 0, 3), S(U(2, 3, 4), -1, 1),
+                        S(U(2, 3, 4, 5), 1, -1), S(U(2, 3), 1)]
+SAMPLES[np.gradient] = [S(U(5)), S(U(5), 0.5), S(U(6), 2.0, edge_order=2), S(U(3, 4)),
+                        S(U(3, 4), 0.5, 2.0), S(U(3, 4), 0.5), S(U(3, 4), axis=1),
+                        S(U(3, 4, 5), 1.5, axis=(0, 2), edge_order=2), S(U(3, 4), axis=-2)]
 SAMPLES[np.delete] = [S(U(5), 1), S(U(5), [0, 3]), S(U(3, 4), 1, axis=1),
                       S(U(3, 4), [0, 2], axis=0), S(U(3, 4), [2, 5])]
 SAMPLES[np.pad] = [S(U(3), 2), S(U(2, 3), ((1, 2), (0, 1))), S(U(2, 3), 1, mode="edge"),
@@ -306,7 +326,17 @@ SAMPLES[np.einsum] = [
     S("i,j->ij", U(2), U(3)), S("ijk->kji", U(2, 3, 4)), S("ij,j->i", U(2, 3), U(1)),
     S("i,i,i,i->", U(3), U(3), U(3), U(3)), S("ij,k->ijk", U(2, 3), U(2)),
     S("i j , j ->i", U(2, 3), U(3)), S("iij->j", U(3, 3, 2)), S("...i,...i", U(2, 3), U(3)),
-    S("ij,jk->ik", U(2, 3), U(3, 4), optimize=True)]
+    S("ij,jk->ik", U(2, 3), U(3, 4), optimize=True),
+    # the sublist form (operand, labels, ..., [output labels])
+    S(U(2, 3), [0, 1], [1, 0]), S(U(2, 3), [0, 1], U(3, 4), [1, 2], [0, 2]),
+    S(U(2, 3), [0, 1], U(3, 4), [1, 2]), S(U(3, 3), [0, 0]), S(U(3), [0], U(3), [0], []),
+    S(U(2, 3, 4), [Ellipsis, 0, 1], U(4, 2), [1, 2], [Ellipsis, 0, 2]),
+    S(U(2, 3), [0, 1], [0], optimize=True), S(U(2, 3), [0, 1], U(3), [1]),
+    S(U(3, 2, 3), [0, Ellipsis, 0]), S(U(2, 3), [Ellipsis, 1], U(3), [1]),
+    # `...` in the middle and implicit outputs
+    S("...ii->...i", U(2, 3, 3)), S("i...i", U(3, 2, 3)), S("i...,i...", U(3, 2), U(3, 2)),
+    S("ij...,jk...->ik...", U(2, 3, 2), U(3, 4, 2)), S("ba,ab->", U(2, 3), U(3, 2)),
+    S(",i", 2.5, U(3))]
 SAMPLES[np.kron] = [S(U(2), U(3)), S(U(2, 2), U(3, 2)), S(U(2), U(2, 3)), S(U(2, 1, 2), U(2, 2))]
 SAMPLES[np.cross] = [S(U(3), U(3)), S(U(4, 3), U(3)), S(U(3, 2), U(3, 2), axis=0),
                      S(U(2, 3), U(3, 2), axisa=1, axisb=0), S(U(2, 3), U(2, 3), axisc=0)]
@@ -334,6 +364,32 @@ SAMPLES[np.linalg.eigh] = [S(sym_distinct(3)).sym("a"), S(sym_distinct(3, (2,)))
                            S(sym_distinct(4), "U").sym("a")]
 SAMPLES[np.linalg.eigvalsh] = [S(sym_distinct(3)).sym("a"), S(sym_distinct(3, (2,))).sym("a"),
                                S(sym_distinct(4), UPLO="U").sym("a")]
+def distinct_singular(m, n, batch=()):
+    """A matrix with well separated, nonzero singular values."""
+    u, _ = np.linalg.qr(U(*batch, m, m))
+    v, _ = np.linalg.qr(U(*batch, n, n))
+    k = min(m, n)
+    s = np.zeros(batch + (m, n))
+    s[..., range(k), range(k)] = np.arange(k, 0, -1) * 1.5 + 0.5
+    return np.matmul(np.matmul(u, s), v)
+
+
+def real_spectrum(n, batch=()):
+    """A non-symmetric matrix with well separated real eigenvalues."""
+    p = U(*batch, n, n) + n * np.eye(n)
+    values = np.arange(1, n + 1) * 1.5 + U(*batch, n, low=-0.2, high=0.2)
+    return np.matmul(p * values[..., None, :], np.linalg.inv(p))
+
+
+SAMPLES[np.linalg.svd] = [
+    S(distinct_singular(3, 3)), S(distinct_singular(4, 2), full_matrices=False),
+    S(distinct_singular(2, 4), full_matrices=False), S(distinct_singular(3, 2), compute_uv=False),
+    S(distinct_singular(2, 3, (2,)), False), S(distinct_singular(3, 3, (2,))),
+    S(sym_distinct(3), hermitian=True).sym("a"), S(distinct_singular(2, 2), True, False)]
+SAMPLES[np.linalg.eig] = [S(real_spectrum(3)), S(real_spectrum(2, (2,))), S(real_spectrum(4))]
+SAMPLES[np.linalg.eigvals] = [S(real_spectrum(3)), S(real_spectrum(3, (2,)))]
+SAMPLES[np.linalg.pinv] = [S(U(3, 2)), S(U(2, 4)), S(invertible(3)), S(U(2, 4, 3)),
+                           S(spd(3), hermitian=True).sym("a"), S(U(3, 2), 1e-10)]
 for _f in {getattr(np, "matrix_transpose", None),
            getattr(np.linalg, "matrix_transpose", None)} - {None}:
     SAMPLES[_f] = [S(U(2, 3)), S(U(2, 3, 4))]
@@ -393,6 +449,9 @@ SAMPLES[float] = [S(U()), S(np.float64(0.3))]
 SAMPLES[max] = [S(U(), U()), S(0.3, 0.1), S(-0.5, 0.2)]
 SAMPLES[min] = [S(U(), U()), S(0.3, 0.1), S(-0.5, 0.2)]
 SAMPLES[sum] = [S([1.0, 2.0, 3.0]), S(U(4)), S(U(4), 1.5), S(U(3, 2))]
+for _f in (list, tuple):
+    SAMPLES[_f] = [S([1.5, -0.5, 2.0]), S((0.3, U(2))), S(U(3)), S(U(3, 2)), S([U(2), U(2, 2)])]
+SAMPLES[dict] = [S({"a": 1.5, "b": U(2)}), S([("a", 1.5), ("b", 0.5), ("a", 2.0)])]
 SAMPLES[runtime.max_of] = [S([0.3, 1.2, -0.4]), S(U(5))]
 SAMPLES[runtime.min_of] = [S([0.3, 1.2, -0.4]), S(U(5))]
 

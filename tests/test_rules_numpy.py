@@ -51,6 +51,8 @@ def is_float_leaf(value):
 
 
 def is_float_tree(value):
+    if isinstance(value, dict):
+        return is_float_tree(list(value.values()))
     if is_container(value):
         return len(value) > 0 and any(is_float_tree(v) for v in value) and all(
             is_float_tree(v) or isinstance(v, (int, float)) for v in value)
@@ -64,6 +66,10 @@ def rebuild(like, items):
 
 def random_like(value, rng):
     """A random tree with the structure of ``value`` (float leaves for every numeric leaf)."""
+    if isinstance(value, dict):
+        return {key: random_like(item, rng) for key, item in value.items()}
+    if isinstance(value, str):
+        return None
     if is_container(value):
         return rebuild(value, (random_like(v, rng) for v in value))
     if isinstance(value, np.ndarray):
@@ -72,6 +78,8 @@ def random_like(value, rng):
 
 
 def perturbed(value, direction, step):
+    if isinstance(value, dict):
+        return {key: perturbed(item, direction[key], step) for key, item in value.items()}
     if is_container(value):
         return rebuild(value, (perturbed(v, d, step) for v, d in zip(value, direction)))
     if not is_float_leaf(value):
@@ -86,6 +94,9 @@ def dot(cotangent, direction):
     compared with the list as an array."""
     if cotangent is None or direction is None:
         return 0.0
+    if isinstance(cotangent, dict):
+        assert isinstance(direction, dict) and cotangent.keys() == direction.keys()
+        return sum(dot(cotangent[key], direction[key]) for key in cotangent)
     if is_container(cotangent):
         assert is_container(direction) and len(cotangent) == len(direction), (
             f"cotangent has {len(cotangent)} entries, argument {len(direction)}")
@@ -96,18 +107,24 @@ def dot(cotangent, direction):
 def abs_dot(a, b):
     if a is None or b is None:
         return 0.0
+    if isinstance(a, dict):
+        return sum(abs_dot(a[key], b[key]) for key in a)
     if is_container(a):
         return sum(abs_dot(x, y) for x, y in zip(a, b))
     return float(np.sum(np.abs(np.asarray(a, dtype=float)) * np.abs(np.asarray(b, dtype=float))))
 
 
 def difference(a, b, scale):
+    if isinstance(a, dict):
+        return {key: difference(a[key], b[key], scale) for key in a}
     if is_container(a):
         return rebuild(a, (difference(x, y, scale) for x, y in zip(a, b)))
     return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) * scale
 
 
 def magnitude(value):
+    if isinstance(value, dict):
+        return magnitude(list(value.values()))
     if is_container(value):
         return max([magnitude(v) for v in value] + [0.0])
     if not is_float_leaf(value):
@@ -119,6 +136,11 @@ def magnitude(value):
 
 def check_shapes(cotangent, value, where):
     if cotangent is None:
+        return
+    if isinstance(cotangent, dict):
+        assert isinstance(value, dict) and cotangent.keys() == value.keys(), where
+        for key in value:
+            check_shapes(cotangent[key], value[key], f"{where}[{key!r}]")
         return
     if is_container(cotangent):
         assert is_container(value) and len(cotangent) == len(value), (

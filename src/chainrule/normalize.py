@@ -100,6 +100,9 @@ class Normalizer:
         # SSA name -> the user names whose current value is the same object (plain copies
         # `a = b` share the object; an in-place `a += ...` on an array would change both).
         self.shared: dict[str, set[str]] = {}
+        # SSA names bound to a list or dict made here (xs = list(xs) on a parameter: the
+        # caller's list is not the one .append() then changes)
+        self.new_containers: set[str] = set()
         # User names holding, when an enclosing for loop started, the sequence it iterates:
         # `a += ...` or `a.append(v)` on them would change what the loop goes on to read.
         # Each has its description and whether the loop reads the elements.
@@ -322,7 +325,8 @@ class Normalizer:
             owner = owner.value
         if not isinstance(owner, gast.Name):
             return
-        local = owner.id in self.local_names and owner.id not in self.params
+        local = owner.id in self.local_names and (
+            owner.id not in self.params or self.current.get(owner.id) in self.new_containers)
         if local and call.func.attr not in ("append", "extend"):
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
@@ -330,15 +334,20 @@ class Normalizer:
                 construct="in-place method", origin=self.parsed.origin(call),
                 hint=(f"write the operator instead ({owner.id} = {owner.id} + ..., or "
                       f"{owner.id} += ...)" if call.func.attr.startswith("__i") else
-                      f"use the function that returns a new object (e.g. {owner.id} = "
-                      f"np.sort({owner.id}), or a new list/dict) instead"))
+                      _new_object_hint(owner.id, owner.id, call.func.attr)))
         if not local:
+            # A global or closure name assigned in the function would be local all through
+            # it (Python reads it before it is bound): the copy needs a name of its own.
+            copy = owner.id if owner.id in self.params else f"{owner.id}_copy"
+            hint = (f"work on a copy made in the function ({copy} = list({owner.id}) or "
+                    f"{copy} = {owner.id}.copy()) and return what you need"
+                    if call.func.attr in ("append", "extend") else
+                    _new_object_hint(copy, owner.id, call.func.attr))
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
                 f"'{owner.id}' changes an object from outside the function",
                 construct="mutation of outside state", origin=self.parsed.origin(call),
-                hint=f"work on a copy made in the function ({owner.id} = list({owner.id}) or "
-                     f"{owner.id}.copy()) and return what you need")
+                hint=hint)
 
     def store_item(self, target, value, index=None) -> None:
         """``name[index] = value``, in place, on a container the function made itself."""
@@ -615,6 +624,8 @@ class Normalizer:
                 elif not _rename_last_definition(block, version, joined):
                     self.copy(joined, version, block, at)
             self.current[variable] = joined
+            if in_body in self.new_containers and in_orelse in self.new_containers:
+                self.new_containers.add(joined)
         statement = make(gast.If, test=test, body=body or [make(gast.Pass)], orelse=orelse)
         self.emit(statement)
 
@@ -686,6 +697,9 @@ class Normalizer:
             if variable not in self.current and variable in every_iteration:
                 continue
             header = self.namer.version(variable)
+            if self.current.get(variable) in self.new_containers and \
+                    _only_new_containers(node.body, variable):
+                self.new_containers.add(header)
             if variable in self.current:
                 self.copy(header, self.current[variable], self.block, at)
             else:
@@ -860,6 +874,8 @@ class Normalizer:
         self.namer.reserve(version)
         self.emit(assign(version, value))
         self.current[identifier] = version
+        if _is_new_container(value) or isinstance(value, gast.BinOp):  # a + [v]: new too
+            self.new_containers.add(version)
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
         self.note_views(version, identifier, value)
@@ -1132,7 +1148,8 @@ def _loaded_names(statements: list) -> set[str]:
 
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
-                     "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put",
+                     "setdefault", "popitem", "sort", "partition", "reverse", "fill", "resize",
+                     "put",
                      "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard"} | {
     f"__i{operation}__" for operation in ("add", "sub", "mul", "truediv", "floordiv", "mod",
                                           "pow", "matmul", "and", "or", "xor", "lshift",
@@ -1142,7 +1159,7 @@ _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "b
                    "rot90", "permute_dims",
                    "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
                    "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
-                   "real", "imag", "matrix_transpose"}
+                   "real", "imag", "matrix_transpose", "rollaxis"}
 
 
 def _viewed_names(value) -> list[str]:
@@ -1154,6 +1171,9 @@ def _viewed_names(value) -> list[str]:
     elif isinstance(value, (gast.Subscript, gast.Attribute)):
         candidates = [value.value]
     elif isinstance(value, gast.Call):
+        if isinstance(value.func, gast.Attribute) and value.func.attr == "einsum":
+            # one operand's einsum("ii->i", a) or einsum(a, [1, 0]) is a view of it
+            return [a.id for a in value.args if isinstance(a, gast.Name)][:1]
         candidates = value.args[:1]
         if isinstance(value.func, gast.Attribute):
             candidates = [value.func.value] + candidates
@@ -1165,12 +1185,48 @@ def _viewed_names(value) -> list[str]:
 # Functions whose result may share memory with their argument, though not so often that a
 # store into the result should be refused outright (`parts = np.split(b, 3)` is a list).
 _MAY_SHARE_FUNCTIONS = {"split", "array_split", "hsplit", "vsplit", "dsplit", "diag",
-                        "ascontiguousarray", "asfortranarray", "astype", "require"}
+                        "ascontiguousarray", "asfortranarray", "astype", "require", "einsum"}
 
 
 def _may_share(value) -> bool:
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-        value.func.attr in _MAY_SHARE_FUNCTIONS
+    if not isinstance(value, gast.Call):
+        return False
+    if isinstance(value.func, gast.Name):       # list(b): b's rows; list(xs): xs's arrays
+        return value.func.id in ("list", "tuple", "dict")
+    return isinstance(value.func, gast.Attribute) and value.func.attr in _MAY_SHARE_FUNCTIONS
+
+
+def _new_object_hint(name: str, source: str, method: str) -> str:
+    """What to write instead of ``source.method(...)`` changing an object in place."""
+    instead = {"fill": f"{name} = np.full_like({source}, value)",
+               "partition": f"{name} = np.partition({source}, kth)"}.get(
+        method, f"{name} = np.sort({source})")
+    return (f"use the function that returns a new object (e.g. {instead}, or a new "
+            f"list/dict) instead")
+
+
+def _only_new_containers(statements: list, variable: str) -> bool:
+    """Whether every assignment to ``variable`` in ``statements`` (a loop's body, not
+    normalized yet) binds a list or dict made anew, or the result of an operator (a new
+    object too); ``variable += ...`` and ``.append`` keep the object they change."""
+    for node in walk(statements, closed=(gast.FunctionDef, gast.Lambda)):
+        if isinstance(node, gast.Assign) and any(
+                variable in name_ids(target, gast.Store) for target in node.targets):
+            if not (len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) and (
+                    _is_new_container(node.value) or isinstance(node.value, gast.BinOp))):
+                return False
+        elif isinstance(node, (gast.For, gast.comprehension, gast.With, gast.AnnAssign,
+                               gast.NamedExpr)) and variable in name_ids(
+                node.target if not isinstance(node, gast.With) else node, gast.Store):
+            return False
+    return True
+
+
+def _is_new_container(value) -> bool:
+    """``[...]``, ``{...}``, ``list(...)``, ``dict(...)``: a list or dict made anew."""
+    return isinstance(value, (gast.List, gast.Dict)) or (
+        isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+        and value.func.id in ("list", "dict"))
 
 
 def _may_be_view(value, views: set[str], params: list[str]) -> bool:

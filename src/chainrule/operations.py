@@ -23,7 +23,7 @@ from .parsing import MISSING, ParsedFunction, resolve_dotted
 from .rules import is_nondifferentiable, rule_for
 from .runtime import max_of, min_of
 from .rules.registry import Rule, attribute_function, describe_callable, method_function
-from .syntax import const, make
+from .syntax import const, make, to_source
 
 BINARY_OPERATORS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -70,17 +70,22 @@ class Classifier:
         self.function = function
         self.parsed = parsed or function.parsed
         self.locals = locals_
+        self.statement = None              # the statement being classified
 
     def error(self, node, message, construct, hint=None) -> TransformError:
+        # A call the normal form made anew (a call statement's) has no place of its own:
+        # the statement it came from has.
+        origin = self.parsed.origin(node) or self.parsed.origin(
+            getattr(self.statement, "user_statement", None) or self.statement)
         return TransformError(f"cannot differentiate {self.parsed.name}: {message}",
-                              construct=construct, hint=hint,
-                              origin=self.parsed.origin(node))
+                              construct=construct, hint=hint, origin=origin)
 
     def names(self, atoms) -> list[str]:
         found = [local_name(a, self.locals) for a in atoms]
         return [n for n in found if n is not None]
 
     def classify(self, statement) -> Operation:
+        self.statement = statement
         if isinstance(statement, gast.Expr) and isinstance(statement.value, gast.Call):
             # A call made for its effects: checked like any call (out=, in-place writers),
             # never differentiated. A call of your function keeps its callee and arguments,
@@ -144,16 +149,19 @@ class Classifier:
             primal = method_function(func.attr)
             if primal is None:
                 return self.refuse(statement, target, call, f"method .{func.attr}()",
-                                   [func.value] + args + [k.value for k in keywords])
+                                   [func.value] + args + [k.value for k in keywords],
+                                   self.method_hint(func))
             packed = PACKED_METHODS.get(func.attr)
             if packed and len(args) > 1:
                 args = [make(gast.Tuple, elts=args, ctx=gast.Load())]
             return self.with_rule(statement, target, primal, [func.value] + args, keywords,
                                   node=call)
         primal = resolve_dotted(self.parsed, func, self.locals)
-        if _writes_in_place(primal, func):
+        if _writes_in_place(primal, func) or _not_copying(primal, call):
             raise self.error(call, f"{describe_callable(primal)} writes into an existing array, "
                                    f"which cannot be differentiated", "in-place NumPy write",
+                             "leave copy at True and use the result (y = np.nan_to_num(y))"
+                             if _not_copying(primal, call) else
                              "build a new array instead (e.g. np.where, or y = y.copy(); "
                              "y[index] = value)")
         if (primal is max or primal is min) and len(args) == 1 and not keywords:
@@ -161,7 +169,10 @@ class Classifier:
         if primal is MISSING:
             if self.names([_root(func)]):
                 return self.refuse(statement, target, call, "a call of a local value",
-                                   [func] + args + [k.value for k in keywords])
+                                   [func] + args + [k.value for k in keywords],
+                                   "call the function by a global or closure name (a factory's "
+                                   "make_loss(fn) closure works), or assign a lambda in this "
+                                   "function; a function passed as an argument is not followed")
             raise self.error(call, f"name '{gast.dump(func) if not isinstance(func, gast.Name) else func.id}' "
                              f"is not defined", "undefined name")
         return self.with_rule(statement, target, primal, args, keywords, node=call)
@@ -171,14 +182,48 @@ class Classifier:
             return Operation(statement, target, NONDIFF)
         primal = attribute_function(value.attr)
         if primal is None:
+            hint = (f"array attributes without a rule are not differentiated (those with one "
+                    f"are listed in docs/numpy.md); use a NumPy function instead (np.ravel(x) "
+                    f"for .flat)" if hasattr(np.ndarray, value.attr) else
+                    "attributes of objects are not differentiated: unpack or index a result "
+                    "with named fields (u, s, vh = np.linalg.svd(a), not .S), and pass other "
+                    "values as arguments (numbers, arrays, or lists, tuples and dicts of them)")
             return self.refuse(statement, target, value, f"attribute .{value.attr}",
-                               [value.value])
+                               [value.value], hint)
         return self.with_rule(statement, target, primal, [value.value], [], node=value)
 
-    def refuse(self, statement, target, node, what, atoms) -> Operation:
-        problem = self.error(node, f"{what} has no gradient rule", what,
-                             "register one with @chainrule.adjoint")
+    def refuse(self, statement, target, node, what, atoms,
+               hint="register one with @chainrule.adjoint") -> Operation:
+        problem = self.error(node, f"{what} has no gradient rule", what, hint)
         return Operation(statement, target, REFUSED, self.names(atoms), problem=problem)
+
+    def method_hint(self, func) -> str:
+        """What works instead of ``obj.name(...)``: a rule cannot be registered for a
+        method of a value (only for a function), but a call through the class is a call of
+        a plain function, which is differentiated from its source."""
+        receiver, method = func.value.id, func.attr
+        if hasattr(np.ndarray, method):
+            instead = {"item": f"index it instead ({receiver}[0], {receiver}[i, j])",
+                       "tolist": f"use list({receiver}) (its rows) instead"}.get(method) or (
+                f"call the NumPy function np.{method}({receiver}, ...) if it has a rule, or "
+                f"register one for it with @chainrule.adjoint" if hasattr(np, method) else
+                "write it with NumPy functions that have rules")
+            return (f"array methods without a rule are not differentiated (those with one are "
+                    f"listed in docs/numpy.md); {instead}")
+        if any(hasattr(kind, method) for kind in (dict, list, tuple, str)):
+            return (f"methods of lists and dicts are not differentiated: index the container "
+                    f"instead (e.g. [{receiver}[k] for k in {receiver}] for .values() or "
+                    f".items(), {receiver}[i] for an item)")
+        code = self.parsed.function.__code__
+        owner = self.parsed.function.__qualname__.split(".")[-2:-1]
+        if code.co_argcount and receiver == code.co_varnames[0] and owner and \
+                owner[0] != "<locals>":                 # self.predict(x) in a method
+            call = f"{owner[0]}.{method}({receiver}, ...)"
+        else:
+            call = f"TheClass.{method}({receiver}, ...)"
+        return (f"calls of methods are not differentiated (NumPy array methods with rules "
+                f"are listed in docs/numpy.md); for a method of your own class, call it "
+                f"through the class, {call}, or as a plain function of the object")
 
     def with_rule(self, statement, target, primal, args, keywords, node=None) -> Operation:
         node = node if node is not None else statement.value
@@ -198,13 +243,26 @@ class Classifier:
 
     def missing_rule(self, node, primal) -> TransformError:
         what = describe_callable(primal)
-        kind = "NumPy function" if isinstance(primal, np.ufunc) or what.startswith("numpy") \
-            else "callable"
-        library = (getattr(primal, "__module__", None) or "").split(".")[0] in _LIBRARY_MODULES
+        package = what.split(".")[0]
+        library = package in _LIBRARY_MODULES or package == "scipy" or (
+            getattr(primal, "__module__", None) or "").split(".")[0] in _LIBRARY_MODULES
+        kind = "NumPy function" if package == "numpy" else \
+            "library function" if library else "callable"
         source = "library source is not differentiated" if library else "no Python source"
+        written = "np." + what[len("numpy."):] if package == "numpy" else what
+        hint = _INSTEAD.get(_key(primal)) or \
+            f"register a rule with @chainrule.adjoint({written})"
+        if isinstance(primal, types.MethodType) and \
+                isinstance(primal.__func__, types.FunctionType) and not library:
+            # m.loss(x) with a global m: a rule would be keyed by this one bound method
+            kind, source = "method", "calls of methods are not differentiated"
+            owner = primal.__func__.__qualname__
+            receiver = to_source(node.func.value).strip() if isinstance(
+                node, gast.Call) and isinstance(node.func, gast.Attribute) else "obj"
+            hint = (f"call it through its class, {owner}({receiver}, ...), or as a plain "
+                    f"function of the object")
         return self.error(node, f"{kind} {what} has no gradient rule ({source})",
-                          f"call of {what}",
-                          f"register a rule with @chainrule.adjoint({what.split('.')[-1]})")
+                          f"call of {what}", hint)
 
     def bind_user_call(self, node, function, args, keywords) -> dict[str, Any]:
         """Parameter -> atom for a call of a user function (defaults left to the function)."""
@@ -230,30 +288,33 @@ class Classifier:
         return arguments
 
     def bind(self, node, rule: Rule, args, keywords) -> dict[str, Any]:
-        where = describe_callable(rule.primal)
-        if len(args) > len(rule.params):
-            raise self.error(node, f"{where}() got {len(args)} positional arguments; "
-                                   f"chainrule's rule takes {', '.join(rule.params)}",
-                             f"call of {where}")
+        def where():            # only for an error (naming a callable takes a few lookups)
+            return describe_callable(rule.primal)
+
+        if len(args) > min(len(rule.params), rule.positional):
+            raise self.error(node, f"{where()}() got {len(args)} positional arguments; "
+                                   f"chainrule's rule takes "
+                                   f"{', '.join(rule.params[:rule.positional])} by position",
+                             f"call of {where()}")
         bound = dict(zip(rule.params, args))
         for keyword in keywords:
             if keyword.arg is None:
                 raise self.error(node, "**kwargs in a call is not supported",
                                  "**kwargs", "pass keyword arguments explicitly")
             if keyword.arg == "out":
-                raise self.error(node, f"{where}(out=...) writes into an existing array, which "
+                raise self.error(node, f"{where()}(out=...) writes into an existing array, which "
                                        f"cannot be differentiated", "out= argument",
                                  "assign the result to a new name instead")
             if keyword.arg not in rule.params:
-                raise self.error(node, f"{where}() keyword '{keyword.arg}' is not supported "
+                raise self.error(node, f"{where()}() keyword '{keyword.arg}' is not supported "
                                        f"(supported: {', '.join(rule.params)})",
                                  f"keyword {keyword.arg}")
             bound[keyword.arg] = keyword.value
         for parameter in rule.params:
             if parameter not in bound:
                 if parameter not in rule.defaults:
-                    raise self.error(node, f"{where}() is missing argument '{parameter}'",
-                                     f"call of {where}")
+                    raise self.error(node, f"{where()}() is missing argument '{parameter}'",
+                                     f"call of {where()}")
                 bound[parameter] = const(rule.defaults[parameter])
         return bound
 
@@ -263,6 +324,31 @@ _IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
                      operator.ior} | {
     function for name_, function in vars(operator).items()
     if name_.startswith("i") and name_[1:] in vars(operator) and callable(function)}  # iadd
+
+
+# What to write instead of a builtin without a rule (a rule for it would not help).
+_INSTEAD = {
+    map: "use a comprehension ([f(v) for v in xs]) instead of map",
+    filter: "use a comprehension ([v for v in xs if test(v)]) instead of filter",
+    sorted: "use np.sort(np.asarray(xs)) (its gradient goes back to where each value came "
+            "from) instead of sorted",
+    zip: "use zip in the header of a for loop or comprehension ([f(a, b) for a, b in "
+         "zip(xs, ys)]), or index both (xs[i], ys[i])",
+    enumerate: "use enumerate in the header of a for loop or comprehension ([f(i, v) for i, v "
+               "in enumerate(xs)])",
+    reversed: "use a slice (xs[::-1]) or reversed in the header of a for loop",
+    divmod: "use x // y and x % y",
+    iter: "index the container (xs[0]), or loop over it",
+    next: "index the container (xs[0]), or loop over it",
+}
+
+
+def _key(primal):
+    try:
+        hash(primal)
+        return primal
+    except TypeError:
+        return None
 
 
 def _writes_in_place(primal, func) -> bool:
@@ -278,6 +364,25 @@ def _writes_in_place(primal, func) -> bool:
         return primal in _IN_PLACE_WRITERS
     except TypeError:
         return False
+
+
+# Functions that write into their argument unless told to copy: (position, keyword) of the
+# flag. Only a literal True (or the default) is accepted.
+_COPY_FLAGS = {np.nan_to_num: (1, "copy")}
+
+
+def _not_copying(primal, call) -> bool:
+    """``np.nan_to_num(x, copy=False)`` changes ``x`` in place."""
+    try:
+        flag = _COPY_FLAGS.get(primal)
+    except TypeError:
+        return False
+    if flag is None:
+        return False
+    position, keyword = flag
+    given = [k.value for k in call.keywords if k.arg == keyword] + \
+        call.args[position:position + 1]
+    return any(not (isinstance(value, gast.Constant) and value.value is True) for value in given)
 
 
 def _differentiable_source(function) -> bool:

@@ -469,6 +469,9 @@ def _safe_divide(numerator, denominator):
     return np.where(zero, 0.0, numerator / np.where(zero, 1.0, denominator))
 
 
+divide_or_zero = _safe_divide      # for rule bodies (std, hypot): 0 where a result is 0
+
+
 def index_grid(x):
     """Each element's flat position, as an integer array of ``x``'s shape. Running a pure
     "gather" operation (take, repeat, tile, pad, diagonal, ...) on it tells where each result
@@ -632,9 +635,9 @@ def average_backward(out_bar, a, axis=None, weights=None, returned=False, keepdi
 
 
 def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
-    """Cotangent of ``np.linalg.norm``. Conventions: the gradient of a 2-norm (or Frobenius
-    norm) at 0 is 0; ties in inf/1-norms split evenly; the spectral norms (ord=2/-2) assume a
-    simple extreme singular value."""
+    """Cotangent of ``np.linalg.norm``. Conventions: the gradient of every norm where it is 0
+    is 0 (a p-norm with p < 1 also gives 0 at each zero element); ties in inf/1-norms split
+    evenly; the spectral norms (ord=2/-2) assume a simple extreme singular value."""
     x = np.asarray(x)
     ndim = x.ndim
     if axis is None and (ord is None or (ord in ("fro", "f") and ndim == 2)
@@ -657,8 +660,13 @@ def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
         if ord in (np.inf, -np.inf):
             mask = absx == ok
             return gk * np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
+        # (sum |x|^p)^(1/p): |x|^(p-1) is infinite at a zero element for p < 1, and the
+        # norm may be 0; both get the subgradient 0 (as abs does at 0).
         p = float(ord)
-        return gk * np.sign(x) * absx ** (p - 1) * _safe_divide(1.0, ok ** (p - 1))
+        nonzero = absx != 0
+        term = np.where(nonzero, np.sign(x) * np.where(nonzero, absx, 1.0) ** (p - 1), 0.0)
+        scale = np.where(ok == 0, 0.0, 1.0 / np.where(ok == 0, 1.0, ok) ** (p - 1))
+        return gk * term * scale
     row, col = (int(a) % ndim for a in axis)
     if ord is None or ord in ("fro", "f"):
         return gk * _safe_divide(x, ok)
@@ -675,7 +683,8 @@ def norm_backward(g, out, x, ord=None, axis=None, keepdims=False):
     else:
         pick = slice(0, 1) if ord == 2 else slice(-1, None)   # largest or smallest
         d = u[..., :, pick] * vh[..., pick, :]
-    return gk * np.moveaxis(d, (-2, -1), (row, col))
+    # At a zero norm the singular vectors are arbitrary: the subgradient 0, as elsewhere.
+    return np.where(ok == 0, 0.0, gk * np.moveaxis(d, (-2, -1), (row, col)))
 
 
 def cumulative_backward(g, x, axis=None, include_initial=False, product=False, out=None):
@@ -999,7 +1008,8 @@ def cholesky_backward(g, out, upper=False):
 
 
 def eigh_backward(out_bar, out):
-    """Cotangent of ``np.linalg.eigh``, symmetrized; assumes distinct eigenvalues. Entries of
+    """Cotangent of ``np.linalg.eigh``, symmetrized; exact for distinct eigenvalues (the
+    eigenvectors of a repeated one get no gradient within its subspace). Entries of
     ``out_bar`` that are None stand for zeros."""
     w, v = out
     w_bar, v_bar = out_bar
@@ -1009,9 +1019,8 @@ def eigh_backward(out_bar, out):
     middle = np.zeros(np.shape(v), dtype=np.result_type(v, float))
     if w_bar is not None:
         middle = middle + np.asarray(w_bar)[..., None, :] * eye
-    if v_bar is not None:
-        gaps = np.asarray(w)[..., None, :] - np.asarray(w)[..., :, None] + eye
-        middle = middle + np.matmul(v_t, v_bar) / gaps * (1.0 - eye)
+    if v_bar is not None:     # (0 between equal eigenvalues: the convention of svd)
+        middle = middle + np.matmul(v_t, v_bar) * _inverse_gaps(np.asarray(w))
     return _symmetrize(np.matmul(np.matmul(v, middle), v_t))
 
 
@@ -1026,6 +1035,258 @@ def spread_over(g, items):
     if isinstance(items, (list, tuple)):
         return type(items)(unbroadcast(g, item) for item in items)
     return np.broadcast_to(g, np.shape(items))
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers of the rules of issue 12's coverage: list/tuple/dict, einsum's sublist form, svd,
+# eig, pinv, partition, select, gradient.
+
+def _zero_if_none(g, like):
+    return zero_cotangent(like) if g is None else g
+
+
+def einsum_arguments_backward(g, first, *rest):
+    """Cotangents of every positional argument of ``np.einsum``: the subscripts form
+    ``(subscripts, *operands)`` (None for the subscripts) or the sublist form
+    ``(a, [0, 1], b, [1, 2], [0, 2])`` (None for the sublists), which is rewritten as the
+    subscripts form (``...`` for an Ellipsis)."""
+    rest = list(rest)
+    while rest and rest[-1] is None:
+        rest.pop()
+    if isinstance(first, str):
+        grads = [None] + einsum_backward(g, first, *rest)
+        return grads + [None] * (5 - len(grads))
+    arguments = [first] + rest
+    output = arguments.pop() if len(arguments) % 2 else None
+    operands = arguments[0::2]
+    sublists = arguments[1::2]
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def text(sublist):
+        return "".join("..." if label is Ellipsis else letters[int(label)] for label in sublist)
+
+    subscripts = ",".join(text(sublist) for sublist in sublists)
+    if output is not None:
+        subscripts += "->" + text(output)
+    grads = einsum_backward(g, subscripts, *operands)
+    result = [None] * 5
+    result[0:2 * len(grads):2] = grads
+    return result
+
+
+def _t(m):
+    return np.swapaxes(m, -1, -2)
+
+
+def _inverse_gaps(values):
+    """F[i, j] = 1 / (values[j] - values[i]), and 0 on the diagonal and wherever two values
+    are equal (the convention at a repeated value: no rotation inside its subspace)."""
+    gaps = values[..., None, :] - values[..., :, None]
+    return _safe_divide(1.0, gaps)
+
+
+def _real_spectrum(out, name):
+    for part in out if isinstance(out, tuple) else (out,):
+        if np.iscomplexobj(part):
+            raise ValueError(
+                f"{name} gave complex eigenvalues; chainrule differentiates it only where the "
+                f"spectrum is real (for a symmetric matrix use np.linalg.eigh)")
+
+
+def eig_backward(out_bar, out):
+    """Cotangent of ``np.linalg.eig`` of a real matrix with a real spectrum (ValueError
+    otherwise); entries of ``out_bar`` that are None stand for zeros. Eigenvectors have unit
+    length (as LAPACK returns them)."""
+    _real_spectrum(tuple(out), "np.linalg.eig")
+    w, v = out
+    w_bar, v_bar = out_bar
+    v_t = _t(v)
+    inner = np.zeros(np.shape(v), dtype=np.result_type(v, float))
+    if w_bar is not None:
+        inner = inner + np.asarray(w_bar)[..., None, :] * np.eye(np.shape(w)[-1])
+    if v_bar is not None:
+        f = _inverse_gaps(w)
+        projected = np.matmul(v_t, v_bar)
+        unit = np.matmul(np.matmul(v_t, v), np.diagonal(projected, 0, -2, -1)[..., None]
+                         * np.eye(np.shape(w)[-1]))
+        inner = inner + f * projected - f * unit
+    return np.linalg.solve(v_t, np.matmul(inner, v_t))
+
+
+def eigvals_backward(g, a, out):
+    """Cotangent of ``np.linalg.eigvals`` (a real spectrum, as ``eig_backward``)."""
+    _real_spectrum(out, "np.linalg.eigvals")
+    return eig_backward((g, None), tuple(np.linalg.eig(a)))
+
+
+def svd_backward(out_bar, out, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Cotangent of ``np.linalg.svd`` (Townsend's formula, for real matrices). Conventions:
+    at a repeated singular value the singular vectors have no gradient within their
+    subspace (the terms with equal values are 0); the extra columns ``full_matrices=True``
+    adds for a non-square matrix are not unique, so a cotangent on them is refused."""
+    a = np.asarray(a)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    if compute_uv:      # the primal's own vectors (their signs are a choice)
+        u, s, vh = out[0][..., :, :k], out[1], out[2][..., :k, :]
+    else:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+    if compute_uv:
+        u_bar, s_bar, vh_bar = out_bar
+    else:
+        u_bar, s_bar, vh_bar = None, out_bar, None
+    for bar, size in ((u_bar, (-1, m)), (vh_bar, (-2, n))):
+        if bar is not None and np.shape(bar)[size[0]] > k and np.any(
+                np.take(bar, range(k, np.shape(bar)[size[0]]), axis=size[0])):
+            raise ValueError("np.linalg.svd(full_matrices=True) of a non-square matrix: the "
+                             "extra singular vectors are not unique and have no gradient; "
+                             "use full_matrices=False")
+    v = _t(vh)
+    inner = np.zeros(s.shape[:-1] + (k, k), dtype=np.result_type(a, float))
+    if s_bar is not None:
+        inner = inner + np.asarray(s_bar)[..., None, :] * np.eye(k)
+    grad = 0.0
+    f = _inverse_gaps(s * s)
+    s_inverse = _safe_divide(1.0, s)
+    if u_bar is not None:
+        u_bar = np.asarray(u_bar)[..., :, :k]
+        j = f * np.matmul(_t(u), u_bar)
+        inner = inner + np.matmul(j + _t(j), s[..., None] * np.eye(k))
+        if m > k:
+            rest = u_bar - np.matmul(u, np.matmul(_t(u), u_bar))
+            grad = grad + np.matmul(rest * s_inverse[..., None, :], vh)
+    if vh_bar is not None:
+        v_bar = _t(np.asarray(vh_bar)[..., :k, :])
+        j = f * np.matmul(_t(v), v_bar)
+        inner = inner + np.matmul(s[..., None] * np.eye(k), j + _t(j))
+        if n > k:
+            rest = v_bar - np.matmul(v, np.matmul(vh, v_bar))
+            grad = grad + np.matmul(u * s_inverse[..., None, :], _t(rest))
+    grad = grad + np.matmul(np.matmul(u, inner), vh)
+    grad = np.broadcast_to(grad, a.shape)
+    return _symmetrize(grad) if hermitian else np.array(grad)
+
+
+def pinv_backward(g, out, a, hermitian=False):
+    """Cotangent of ``np.linalg.pinv`` where the rank does not change nearby (Golub and
+    Pereyra's derivative of the pseudo-inverse)."""
+    p = np.asarray(out)
+    a = np.asarray(a)
+    p_t = _t(p)
+    eye_m = np.eye(a.shape[-2])
+    eye_n = np.eye(a.shape[-1])
+    grad = (-np.matmul(np.matmul(p_t, g), p_t)
+            + np.matmul(np.matmul(eye_m - np.matmul(a, p), _t(g)), np.matmul(p, p_t))
+            + np.matmul(np.matmul(p_t, p), np.matmul(_t(g), eye_n - np.matmul(p, a))))
+    return _symmetrize(grad) if hermitian else grad
+
+
+def nan_to_num_backward(g, x, nan=0.0, posinf=None, neginf=None):
+    """Cotangents ``[x_bar, nan_bar, posinf_bar, neginf_bar]`` of ``np.nan_to_num``: the
+    finite entries pass ``g`` on, the replaced ones give it to their replacement."""
+    x = np.asarray(x)
+    finite = np.isfinite(x)
+    return [np.where(finite, g, 0.0),
+            unbroadcast(np.sum(np.where(np.isnan(x), g, 0.0)), nan),
+            None if posinf is None else unbroadcast(np.sum(np.where(x == np.inf, g, 0.0)),
+                                                    posinf),
+            None if neginf is None else unbroadcast(np.sum(np.where(x == -np.inf, g, 0.0)),
+                                                    neginf)]
+
+
+def partition_backward(g, a, out, axis=-1):
+    """Cotangent of ``np.partition``: each result element's cotangent goes back to an
+    element of ``a`` with its value (equal values are interchangeable)."""
+    if axis is None:
+        return np.reshape(partition_backward(g, np.ravel(a), out, 0), np.shape(a))
+    source = np.argsort(a, axis=axis, kind="stable")
+    target = np.argsort(out, axis=axis, kind="stable")
+    grid = index_grid(a)
+    positions = np.empty_like(grid)
+    np.put_along_axis(positions, target, np.take_along_axis(grid, source, axis=axis),
+                      axis=axis)
+    return scatter_add(g, a, positions)
+
+
+def rollaxis_backward(g, a, axis, start=0):
+    """Cotangent of ``np.rollaxis``: the inverse permutation of axes (read off a
+    zero-stride array of sizes 1, 2, 3, ...)."""
+    ndim = np.ndim(a)
+    rolled = np.rollaxis(np.broadcast_to(0.0, tuple(range(1, ndim + 1))), axis, start)
+    return np.transpose(g, np.argsort([size - 1 for size in rolled.shape]))
+
+
+def select_backward(g, condlist, choicelist, default=0):
+    """Cotangents ``[choicelist_bar, default_bar]`` of ``np.select``: each element's
+    cotangent goes to the first choice whose condition holds there, else to ``default``."""
+    taken = np.zeros(np.shape(g), dtype=bool)
+    grads = []
+    for condition, choice in zip(condlist, choicelist):
+        here = np.logical_and(condition, ~taken)
+        grads.append(unbroadcast(np.where(here, g, 0.0), choice))
+        taken = taken | here
+    return [type(choicelist)(grads) if isinstance(choicelist, (list, tuple)) else
+            np.stack(grads), unbroadcast(np.where(taken, 0.0, g), default)]
+
+
+def gradient_backward(g, out, f, dx=None, dy=None, dz=None, axis=None, edge_order=1):
+    """Cotangents ``[f_bar, spacing_bar...]`` of ``np.gradient(f, *spacing, axis=...,
+    edge_order=...)`` with scalar spacings: the operator is linear in ``f`` (its 1-d
+    matrix, read off the identity, is applied transposed along each axis) and each result
+    is proportional to 1 / its spacing."""
+    spacing = [h for h in (dx, dy, dz) if h is not None]
+    f = np.asarray(f)
+    axes = list(range(f.ndim)) if axis is None else \
+        [int(a) % f.ndim for a in np.atleast_1d(axis)]
+    if any(np.ndim(h) for h in spacing):
+        raise ValueError("chainrule differentiates np.gradient only with scalar spacings "
+                         "(not coordinate arrays)")
+    steps = list(spacing) if len(spacing) == len(axes) else list(spacing) * len(axes) \
+        if len(spacing) == 1 else [1.0] * len(axes)
+    gs = [g] if len(axes) == 1 else list(g)
+    outs = [out] if len(axes) == 1 else list(out)
+    f_bar = np.zeros(f.shape, dtype=np.result_type(f, float))
+    step_bars = []
+    for ax, step, gk, ok in zip(axes, steps, gs, outs):
+        if gk is None:
+            step_bars.append(0.0)
+            continue
+        size = f.shape[ax]
+        matrix = np.gradient(np.eye(size), step, axis=0, edge_order=edge_order)
+        f_bar = f_bar + np.moveaxis(np.tensordot(matrix.T, np.moveaxis(gk, ax, 0), axes=1),
+                                    0, ax)
+        step_bars.append(-np.sum(gk * ok) / step)
+    if len(spacing) == 1 and len(axes) > 1:
+        step_bars = [sum(step_bars)]
+    return [f_bar] + [unbroadcast(b, h) for b, h in zip(step_bars, spacing)] + [None] * 3
+
+
+def sequence_backward(g, items):
+    """Cotangent of ``items`` for ``list(items)``/``tuple(items)``: item by item for a list
+    or tuple, the rows stacked for an array, none for anything else (a dict's keys, a
+    range, a string)."""
+    if isinstance(items, (list, tuple)):
+        return type(items)(_zero_if_none(gi, item) for gi, item in zip(g, items))
+    if isinstance(items, np.ndarray) and items.ndim:
+        rows = [_zero_if_none(gi, item) for gi, item in zip(g, items)]
+        stacked = np.array(rows, dtype=_float_dtype(items, 0.0)) if rows else \
+            np.zeros(items.shape, dtype=_float_dtype(items, 0.0))
+        return np.reshape(stacked, items.shape)
+    return zero_cotangent(items) if isinstance(items, dict) else None
+
+
+def dict_backward(g, items):
+    """Cotangent of ``items`` for ``dict(items)``: a dict's, key by key; a list of
+    ``(key, value)`` pairs', where only the last pair of a key counts (it is the one kept)."""
+    if isinstance(items, dict):
+        return {key: _zero_if_none(g.get(key), value) for key, value in items.items()}
+    if isinstance(items, (list, tuple)):
+        last = {pair[0]: i for i, pair in enumerate(items)}
+        return type(items)(
+            type(pair)((zero_cotangent(pair[0]), _zero_if_none(g.get(pair[0]), pair[1])
+                        if last[pair[0]] == i else zero_cotangent(pair[1])))
+            for i, pair in enumerate(items))
+    return None
 
 
 class SharedUpdateCheck:

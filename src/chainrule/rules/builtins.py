@@ -4,10 +4,13 @@ Kinks follow one convention everywhere: ``abs`` has derivative 0 at 0, and a tie
 ``max`` splits the cotangent evenly between the tied arguments. ``min``/``max`` with more than
 two arguments are rewritten as nested two-argument calls before differentiation; with one
 iterable argument they use the rules of ``runtime.max_of``/``min_of``.
+
+``list``/``tuple`` of a list, tuple or array (its rows) and ``dict`` of a dict or of a list
+of pairs are copies: their cotangent goes back item by item.
 """
 
-from ..runtime import (log_of_base, max_of, min_of, power_cotangent, sign_of, spread_over,
-                       to_ties, unbroadcast)
+from ..runtime import (dict_backward, log_of_base, max_of, min_of, power_cotangent,
+                       sequence_backward, sign_of, spread_over, to_ties, unbroadcast)
 from .registry import adjoint
 
 
@@ -52,3 +55,14 @@ def max_of_adjoint(out_bar, out, items):
 @adjoint(min_of)
 def min_of_adjoint(out_bar, out, items):
     return to_ties(out_bar, out, items)
+
+
+@adjoint(list)
+@adjoint(tuple)
+def sequence_adjoint(out_bar, out, iterable=()):
+    return sequence_backward(out_bar, iterable)
+
+
+@adjoint(dict)
+def dict_adjoint(out_bar, out, iterable=()):
+    return dict_backward(out_bar, iterable)

@@ -124,9 +124,9 @@ def pow_adjoint(out_bar, out, x, y):
 
 @adjoint(math.hypot)
 def hypot_adjoint(out_bar, out, x, y):
-    # At the origin the cone has no derivative; NumPy's convention gives nan there.
-    return (out_bar * x / out if out else out_bar * math.nan,
-            out_bar * y / out if out else out_bar * math.nan)
+    # At the origin, a cone's tip, the subgradient 0 (as np.hypot and np.linalg.norm).
+    return (out_bar * x / out if out else out_bar * 0.0,
+            out_bar * y / out if out else out_bar * 0.0)
 
 
 @adjoint(math.fabs)

@@ -16,18 +16,35 @@ Conventions where the derivative does not exist or is not unique:
   evenly between ``a`` and that bound.
 * ``where(cond, x, y)``: ``x`` gets the cotangent where ``cond`` holds, ``y`` elsewhere.
 * ``sort``/``median``: ties are resolved by a stable sort (any choice gives the same sum).
-* 2-norm and Frobenius norm: gradient 0 at 0. Spectral norms assume a simple extreme singular
-  value, ``eigh``/``eigvalsh`` distinct eigenvalues. ``eigh``, ``eigvalsh`` and ``cholesky``
+* Spectral norms assume a simple extreme singular value, ``eigh`` distinct eigenvalues (at a
+  repeated one, the convention of ``svd`` below). ``eigh``, ``eigvalsh`` and ``cholesky``
   read one triangle of a matrix assumed symmetric; their gradient is symmetrized (it is the
   gradient with respect to a symmetric matrix). ``det``/``slogdet``/``inv``/``solve`` need an
   invertible matrix. Complex inputs are not supported (no conjugation anywhere).
+* Every norm (``linalg.norm``, any ``ord``/``axis``), ``std`` and ``hypot``: gradient 0 where
+  the result is 0 (a zero vector, no spread, one element); a p-norm with p < 1 also gives 0
+  at each zero element. (``sqrt`` at 0 keeps its genuine infinity.)
+* ``linalg.svd``: at a repeated singular value the singular vectors get no gradient within
+  their subspace (the 1 / (s_j^2 - s_i^2) terms with equal values are 0; the gradient of the
+  singular values alone is exact); a zero singular value of a non-square matrix gives 0 for
+  the 1 / s terms. ``full_matrices=True`` on a non-square matrix: a cotangent on the extra
+  (non-unique) singular vectors is refused at run time (ValueError). The primal's own
+  vectors are used, so their signs need not be fixed.
+* ``linalg.eig``/``eigvals``: real matrices with a real spectrum only (a complex result is
+  refused at run time, ValueError); eigenvectors have unit length; repeated eigenvalues get
+  the same zero convention as ``svd``. ``linalg.pinv``: the rank must not change nearby.
+* ``real``/``conjugate`` pass the cotangent through and ``imag`` has gradient 0 (real input).
+  ``nan_to_num``: replaced entries give their cotangent to ``nan``/``posinf``/``neginf``.
+  ``partition``: equal values are interchangeable. ``select``: the first true condition takes
+  the cotangent, else ``default``. ``gradient``: scalar spacings only (up to three, by
+  position; coordinate arrays are refused at run time).
 
 Calling conventions the rules cannot express directly:
 
 * Sequence parameters (``concatenate``, ``stack``, ``hstack``, ...) get a list of cotangents.
   ``split`` and friends return a list; entries of their ``out_bar`` may be None (zeros).
-* ``einsum(subscripts, a, b=None, c=None, d=None)``: subscript form with up to four operands
-  (no interleaved ``einsum(a, [0, 1], ...)`` form).
+* ``einsum(subscripts, a, b=None, c=None, d=None)``: subscript form with up to four operands,
+  or the sublist form with up to two (``einsum(a, [0, 1], b, [1, 2], [0, 2])``).
 * ``atleast_1d/2d/3d`` take one array (the several-array form returns a list).
 * ``slogdet``/``eigh`` return pairs; their ``out_bar`` is a pair whose entries may be None.
 * ``out=``, ``where=``, ``initial=`` and similar keywords are not accepted.
@@ -38,15 +55,18 @@ import numpy as np
 from ..runtime import (append_backward, astype, astype_backward, average_backward,
                        cholesky_backward, column_stack_backward, concatenate_backward,
                        convolve_backward, cross_backward, cumprod_backward, cumulative_backward,
-                       det_backward, diag_backward, diff_backward, dot_adjoint_lhs,
-                       dot_adjoint_rhs, dstack_backward, eigh_backward, eigvalsh_backward,
-                       einsum_backward, extremum_backward, hstack_backward, index_grid,
+                       det_backward, diag_backward, diff_backward, divide_or_zero, dot_adjoint_lhs,
+                       dot_adjoint_rhs, dstack_backward, eig_backward, eigh_backward,
+                       eigvals_backward, eigvalsh_backward, einsum_arguments_backward,
+                       extremum_backward, gradient_backward, hstack_backward, index_grid,
                        inner_backward, kron_backward, linspace_backward, log_of_base,
                        matmul_adjoint_lhs, matmul_adjoint_rhs, median_backward,
-                       nanmean_backward, norm_backward, pad_backward, power_cotangent,
-                       prod_backward, restructure, scatter_add, sign_of, slogdet_backward,
-                       solve_backward, sort_backward, split_backward, tensordot_backward,
-                       unbroadcast, unstack, vstack_backward)
+                       nan_to_num_backward, nanmean_backward, norm_backward, pad_backward,
+                       partition_backward, pinv_backward, power_cotangent, prod_backward,
+                       restructure, rollaxis_backward, scatter_add, select_backward, sign_of,
+                       slogdet_backward, solve_backward, sort_backward, split_backward,
+                       svd_backward, tensordot_backward, unbroadcast, unstack, vstack_backward,
+                       zero_cotangent)
 from .registry import adjoint, array_attribute, array_method
 
 # ----------------------------------------------------------------------------------------------
@@ -249,7 +269,9 @@ def arctan2_adjoint(out_bar, out, x1, x2):
 
 @adjoint(np.hypot)
 def hypot_adjoint(out_bar, out, x1, x2):
-    return unbroadcast(out_bar * x1 / out, x1), unbroadcast(out_bar * x2 / out, x2)
+    # At (0, 0), a cone's tip, the subgradient 0 (as linalg.norm).
+    return (unbroadcast(out_bar * divide_or_zero(x1, out), x1),
+            unbroadcast(out_bar * divide_or_zero(x2, out), x2))
 
 
 @adjoint(np.logaddexp)
@@ -340,6 +362,36 @@ def clip_adjoint(out_bar, out, a, a_min=None, a_max=None):
     else:
         a_max_bar = unbroadcast(out_bar * (1.0 - share_high), a_max)
     return unbroadcast(low_bar * share_low, a), a_min_bar, a_max_bar
+
+
+@adjoint(np.select)
+def select_adjoint(out_bar, out, condlist, choicelist, default=0):
+    grads = select_backward(out_bar, condlist, choicelist, default)
+    return None, grads[0], grads[1]
+
+
+@adjoint(np.nan_to_num)
+def nan_to_num_adjoint(out_bar, out, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    grads = nan_to_num_backward(out_bar, x, nan, posinf, neginf)
+    return grads[0], None, grads[1], grads[2], grads[3]
+
+
+# ----------------------------------------------------------------------------------------------
+# Real and imaginary parts (of real input: complex numbers are not supported)
+
+@adjoint(np.real)
+def real_adjoint(out_bar, out, val):
+    return restructure(out_bar, val)
+
+
+@adjoint(np.conjugate)
+def conjugate_adjoint(out_bar, out, x):
+    return out_bar          # (a ufunc, elementwise: as np.positive)
+
+
+@adjoint(np.imag)
+def imag_adjoint(out_bar, out, val):
+    return zero_cotangent(val)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -436,10 +488,11 @@ def var_adjoint(out_bar, out, a, axis=None, dtype=None, ddof=0, keepdims=False):
 def std_adjoint(out_bar, out, a, axis=None, dtype=None, ddof=0, keepdims=False):
     count = np.size(a) / np.size(out) - ddof
     centered = a - np.mean(a, axis=axis, keepdims=True)
+    # Zero spread (one element, or all equal): the subgradient 0, not 0 / 0.
     if axis is None or keepdims:
-        grad = out_bar / out
+        grad = divide_or_zero(out_bar, out)
     else:
-        grad = np.expand_dims(out_bar / out, axis)
+        grad = np.expand_dims(divide_or_zero(out_bar, out), axis)
     return grad * centered / count
 
 
@@ -643,6 +696,23 @@ def pad_adjoint(out_bar, out, array, pad_width, mode="constant", constant_values
     return grads[0], None, None, grads[1]
 
 
+@adjoint(np.partition)
+def partition_adjoint(out_bar, out, a, kth, axis=-1, kind="introselect", order=None):
+    return partition_backward(out_bar, a, out, axis)
+
+
+@adjoint(np.rollaxis)
+def rollaxis_adjoint(out_bar, out, a, axis, start=0):
+    return rollaxis_backward(out_bar, a, axis, start)
+
+
+@adjoint(np.gradient)
+def gradient_adjoint(out_bar, out, f, dx=None, dy=None, dz=None, *, axis=None, edge_order=1):
+    # np.gradient(f, *varargs): up to three scalar spacings, by position
+    grads = gradient_backward(out_bar, out, f, dx, dy, dz, axis, edge_order)
+    return grads[0], grads[1], grads[2], grads[3]
+
+
 # ----------------------------------------------------------------------------------------------
 # Indexing helpers (repeated indices accumulate)
 
@@ -721,8 +791,9 @@ def tensordot_adjoint(out_bar, out, a, b, axes=2):
 
 @adjoint(np.einsum)
 def einsum_adjoint(out_bar, out, subscripts, a, b=None, c=None, d=None, optimize=False):
-    grads = einsum_backward(out_bar, subscripts, a, b, c, d)
-    return None, grads[0], grads[1], grads[2], grads[3]
+    # (in the sublist form, einsum(x, [0, 1], [1, 0]), "subscripts" is the first operand)
+    grads = einsum_arguments_backward(out_bar, subscripts, a, b, c, d)
+    return grads[0], grads[1], grads[2], grads[3], grads[4]
 
 
 @adjoint(np.kron)
@@ -778,6 +849,26 @@ def eigh_adjoint(out_bar, out, a, UPLO="L"):
 @adjoint(np.linalg.eigvalsh)
 def eigvalsh_adjoint(out_bar, out, a, UPLO="L"):
     return eigvalsh_backward(out_bar, a, UPLO)
+
+
+@adjoint(np.linalg.eig)
+def eig_adjoint(out_bar, out, a):
+    return eig_backward(out_bar, out)
+
+
+@adjoint(np.linalg.eigvals)
+def eigvals_adjoint(out_bar, out, a):
+    return eigvals_backward(out_bar, a, out)
+
+
+@adjoint(np.linalg.svd)
+def svd_adjoint(out_bar, out, a, full_matrices=True, compute_uv=True, hermitian=False):
+    return svd_backward(out_bar, out, a, full_matrices, compute_uv, hermitian)
+
+
+@adjoint(np.linalg.pinv)
+def pinv_adjoint(out_bar, out, a, rcond=None, hermitian=False, rtol=None):
+    return pinv_backward(out_bar, out, a, hermitian)
 
 
 for _transpose in {getattr(np, "matrix_transpose", None),
@@ -846,6 +937,10 @@ for _name in ("sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "cump
               "argmax", "argmin", "argsort", "nonzero", "round", "any", "all", "searchsorted"):
     array_method(_name, getattr(np, _name))
 array_method("flatten", np.ravel)
+array_method("conj", np.conjugate)
+array_method("conjugate", np.conjugate)
+array_attribute("real", np.real)
+array_attribute("imag", np.imag)
 array_method("astype", _astype)
 array_attribute("T", np.transpose)
 if hasattr(np, "matrix_transpose") or hasattr(np.linalg, "matrix_transpose"):

@@ -34,6 +34,8 @@ Python scalars.
 from __future__ import annotations
 
 import inspect
+import sys
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -44,6 +46,8 @@ class Rule:
     function: Callable[..., Any]
     params: tuple[str, ...]            # the primal's parameters, as the rule names them
     defaults: dict[str, Any]           # defaults of the optional ones
+    positional: int = 1 << 30          # how many may be given by position (np.gradient's
+                                       # spacings come before keyword-only axis=)
 
     @property
     def name(self) -> str:
@@ -65,13 +69,53 @@ def _key(fn: Any) -> Any:
 
 
 def describe_callable(fn: Any) -> str:
+    """The name a user writes for ``fn``: ``sorted``, ``numpy.linalg.eig``,
+    ``scipy.special.expit``, ``mymodule.Model.predict``."""
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
-    if isinstance(fn, type(abs)) and module == "builtins":
+    if module == "builtins" and isinstance(fn, (type(abs), type)):
         return name
-    if module.startswith("numpy"):
-        module = "numpy"
-    return f"{module}.{name}" if module else name
+    return _public_path(fn, module, name) or (f"{module}.{name}" if module else name)
+
+
+def _public_path(fn: Any, module: str, qualname: str) -> str | None:
+    """``fn``'s path through public modules: its ``__module__`` without private parts
+    (``numpy._core.fromnumeric`` -> ``numpy``), or a parent of it, that really holds ``fn``
+    (``np.linalg.eig`` is ``numpy.linalg.eig``, not ``numpy.eig``). A ufunc's ``__module__``
+    says ``numpy``, or nothing, wherever it comes from: one that NumPy does not hold is looked
+    for in the other public modules loaded (``scipy.special.expit``)."""
+    parts = module.split(".") if module else []
+    public = next((i for i, part in enumerate(parts) if part.startswith("_")), len(parts))
+    name = getattr(fn, "__name__", None)
+    for end in range(1, public + 1):                  # the shortest path first (np.ma.sum)
+        prefix = ".".join(parts[:end])
+        # np.random.rand: a bound method of a module's instance, under its own name
+        if getattr(fn, "__self__", None) is not None and isinstance(name, str) and \
+                _holds(sys.modules.get(prefix), name, fn, module):
+            return f"{prefix}.{name}"
+        if _holds(sys.modules.get(prefix), qualname, fn, module):
+            return f"{prefix}.{qualname}"
+    if not hasattr(fn, "ntypes") or parts[:1] not in ([], ["numpy"]):      # not a ufunc
+        return None
+    found = [prefix for prefix, held in list(sys.modules.items())
+             if not any(part.startswith("_") for part in prefix.split("."))
+             and _holds(held, qualname, fn, module)]
+    found.sort(key=lambda prefix: (not prefix.startswith("numpy"), prefix.count("."), prefix))
+    return f"{found[0]}.{qualname}" if found else None
+
+
+def _holds(module: Any, path: str, fn: Any, own: str) -> bool:
+    """Whether ``module.path`` is ``fn`` (for a method: the same as in ``fn``'s own module)."""
+    value = _resolve(module, path)
+    if value is None:
+        return False
+    if value is fn or ("." in path and value is _resolve(sys.modules.get(own), path)):
+        return True
+    try:        # a bound method is made anew on each access: equal, not identical
+        return getattr(fn, "__self__", None) is not None and type(value) is type(fn) and \
+            bool(value == fn)
+    except Exception:
+        return False
 
 
 def adjoint(primal: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -103,7 +147,9 @@ def adjoint(primal: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         params = tuple(names[2:])
         defaults = {name: p.default for name, p in signature.parameters.items()
                     if p.default is not inspect.Parameter.empty}
-        _ADJOINTS[_key(primal)] = Rule(primal, rule, params, defaults)
+        positional = sum(1 for p in list(signature.parameters.values())[2:]
+                         if p.kind is not inspect.Parameter.KEYWORD_ONLY)
+        _ADJOINTS[_key(primal)] = Rule(primal, rule, params, defaults, positional)
         return rule
 
     return register
@@ -161,3 +207,17 @@ def registered_methods() -> dict[str, Any]:
 
 def registered_attributes() -> dict[str, Any]:
     return dict(_ATTRIBUTES)
+
+
+def _resolve(module: Any, path: str) -> Any:
+    value = module
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for part in path.split("."):
+                if value is None:
+                    return None
+                value = getattr(value, part)
+    except Exception:            # missing, or a lazy or deprecated attribute that fails
+        return None
+    return value

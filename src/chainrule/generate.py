@@ -24,7 +24,7 @@ from .dead_code import drop_dead_statements, result_is_real_scalar, without_orph
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
-from .operations import (CALL, REFUSED, RULE, STORE, classify, local_name,
+from .operations import (CALL, REFUSED, RULE, STORE, classify, describe, local_name,
                          simple_statements)
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
@@ -166,7 +166,7 @@ class GradientBuilder:
             shapes = Shapes(kinds, self.argument_shapes, counters)
             shapes.infer(flat)
         result = local_name(function.result, self.locals)
-        activity = analyse(flat, self.wrt, result)
+        activity = analyse(flat, self.wrt, result, self.dropped_gradient)
         self.check(flat, activity, kinds)
 
         suffix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "forward"}[self.mode]
@@ -275,6 +275,20 @@ class GradientBuilder:
         return Generated(forward_name, forward + "\n" + backward, self.helpers,
                          [forward_name, backward_name], self.called_sources, self.dependencies,
                          self.uses_shapes)
+
+    def dropped_gradient(self, op, names: list[str]) -> TransformError:
+        """The error for an operation that reads values needing a gradient (``names``) but
+        whose result would be taken for a constant (see activity.py)."""
+        what = describe(op)
+        user = sorted(set(names) & name_ids(self.parsed.node))      # not the temporaries
+        taken = f"{', '.join(repr(n) for n in user)}, which need" if len(user) > 1 else \
+            f"{user[0]!r}, which needs" if user else "a value that needs"
+        return TransformError(
+            f"cannot differentiate {self.parsed.name}: {what} takes {taken} a gradient, but "
+            f"chainrule has no rule for how its result depends on it",
+            construct=what, origin=self.parsed.origin(op.statement.user_statement),
+            hint="compute it from values that need no gradient, or write it with functions "
+                 "chainrule differentiates (np.concatenate, np.linspace, np.where, ...)")
 
     def check(self, operations, activity, kinds) -> None:
         """Refuse what the transform cannot follow, before any code is made (or arrange a
@@ -568,3 +582,4 @@ def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, st
                    shapes: dict[str, tuple | None] | None = None,
                    floating_arrays: bool = False) -> Generated:
     return GradientBuilder(function, wrt, kinds, mode, live, shapes, floating_arrays).build()
+

@@ -36,8 +36,8 @@ from .calls import vjp_of
 from .inline import inline, rewrite
 from .loop_rows import take_rows_from_arrays
 from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
-from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
-                         local_name)
+from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, JOIN, PACK, RULE, STORE,
+                         Operation, local_name)
 from .scalar_cotangents import ScalarCotangents
 from .shapes import Shapes, broadcasts
 from .syntax import assign, clone, const, make, name, names, parse
@@ -394,6 +394,8 @@ class ReverseSweep:
             self.rule(op, adjoint)
         elif op.kind == CALL:
             self.call(op, adjoint)
+        elif op.kind == JOIN:
+            self.join(op, adjoint)
         self.consume(target)
 
     def call_helper(self, preferred: str, function, args: list):
@@ -431,6 +433,24 @@ class ReverseSweep:
             self.emit(make(gast.Expr, value=self.call_helper(
                 "restore_item", runtime.restore_item, [name(container), clone(index),
                                                        name(old)])))
+
+    def join(self, op: Operation, adjoint: str) -> None:
+        """``np.r_[a, b, ...]`` / ``np.c_[...]``: each part's cotangent is its slice of the
+        result's (a helper reads the parts' shapes as the concatenator makes them)."""
+        value = op.statement.value
+        key = value.slice
+        cotangents = self.call_helper("concatenator_backward", runtime.concatenator_backward,
+                                      [name(adjoint), name(self.builder.helper(
+                                          "r_" if op.callee is np.r_ else "c_", op.callee)),
+                                       self.index_expression(clone(key))])
+        if not isinstance(key, gast.Tuple):
+            self.contribute(local_name(key, self.locals), cotangents)
+            return
+        grads = self.namer.fresh(f"{op.target}_grads")
+        self.emit(assign(grads, cotangents))
+        for position, part in enumerate(key.elts):
+            self.contribute(local_name(part, self.locals), make(
+                gast.Subscript, value=name(grads), slice=const(position), ctx=gast.Load()))
 
     def concatenation(self, op: Operation, adjoint: str) -> None:
         """``xs + ys`` on lists: each part's cotangent is its slice of the result's."""

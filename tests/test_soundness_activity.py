@@ -1,0 +1,229 @@
+"""Issue 12, classes 1 and 3: activity never vanishes, and dtypes are respected.
+
+* An operation that reads a value needing a gradient either passes the gradient on
+  (checked against central finite differences), is in the non-differentiable table, or is
+  refused with a TransformError naming it and the line. Never a silent zero.
+* ``np.r_`` and ``np.c_`` are differentiated; the rest of the index-object family is refused
+  when given a value that needs a gradient.
+* A value stored or cast into an integer or boolean array is truncated: its slope is 0. A
+  floating array (float32 too) keeps the slope 1.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from chainrule import TransformError, grad
+
+X = np.array([0.73, 1.26, 2.14])      # 10 x and the other multiples stay off integers
+N = np.array([1, 2, 3])
+W6 = np.array([0.3, -1.1, 0.8, 1.7, -0.4, 0.9])       # a fixed weighting: no uniform cotangent
+W32 = W6.reshape(3, 2)
+TABLE = {0: 1.5, 1: 2.5}
+GRID = np.arange(6.0).reshape(2, 3)
+
+
+def numeric_gradient(function, args, eps=1e-6):
+    x = np.asarray(args[0], dtype=float)
+    result = np.zeros_like(x)
+    for i in range(x.size):
+        step = np.zeros_like(x)
+        step.flat[i] = eps
+        high = function(x + step, *copy.deepcopy(args[1:]))
+        low = function(x - step, *copy.deepcopy(args[1:]))
+        result.flat[i] = (high - low) / (2 * eps)
+    return result
+
+
+def assert_matches_finite_differences(function, *args):
+    originals = copy.deepcopy(args)
+    gradient = grad(function)(*args)
+    for argument, original in zip(args, originals):      # the inputs are left alone
+        np.testing.assert_array_equal(argument, original)
+        assert np.asarray(argument).dtype == np.asarray(original).dtype
+    expected = numeric_gradient(function, copy.deepcopy(originals))
+    np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-6)
+    return gradient
+
+
+# ----------------------------------------------------------------------------------------------
+# np.r_ and np.c_
+
+def r_twice(x): return np.sum(np.r_[x, x] * W6)
+def r_scalar_and_slice(x): return np.sum(np.r_[x, 0.0, x[1:]] ** 2)
+def r_range(x): return np.sum(np.r_[0:3, x] * W6)
+def r_linspace_range(x): return np.sum(np.r_[x, -1:1:3j] * W6)
+def r_elements(x): return np.sum(np.r_[x[0], x[1], 2.0, x[2] * x[0]] ** 2)
+def r_rows(x): return np.sum(np.r_[x.reshape(1, 3), x.reshape(1, 3) * 2.0] ** 2 * W6.reshape(2, 3))
+def r_list_part(x): return np.sum(np.r_[[x[0], 1.0], x] ** 2)
+def r_tuple_name(x):
+    parts = (x, x * 3.0)
+    return np.sum(np.r_[parts] * W6)
+def r_one_array(x): return np.sum(np.r_[x] ** 3)
+def c_columns(x): return np.sum(np.c_[x, x * 2.0] ** 2 * W32)
+def c_matrix_and_column(x): return np.sum(np.c_[x.reshape(3, 1), x] ** 2 * W32)
+def c_range(x): return np.sum(np.c_[x, 1.0:4.0] ** 2 * W32)
+
+
+def r_alias(x):
+    join = np.r_
+    again = join
+    return np.sum(again[x, 2.0 * x] * W6)
+
+
+def r_in_loop(x):
+    total = x
+    for _ in range(2):
+        total = np.r_[total[1:], total[0] * 2.0]
+    return np.sum(total * W6[:3])
+
+
+@pytest.mark.parametrize("function", [
+    r_twice, r_scalar_and_slice, r_range, r_linspace_range, r_elements, r_rows, r_list_part,
+    r_tuple_name, r_one_array, c_columns, c_matrix_and_column, c_range, r_alias, r_in_loop])
+def test_r_and_c_match_finite_differences(function):
+    assert_matches_finite_differences(function, X.copy())
+
+
+def test_r_twice_is_not_zero():
+    """The issue's reproducer: it used to give [0, 0, 0] and `return None`."""
+    np.testing.assert_allclose(grad(lambda x: np.sum(np.r_[x, x]))(X.copy()), [2.0, 2.0, 2.0])
+    assert "return None" not in grad(r_twice).source_for(X.copy())
+
+
+def r_directive(x): return np.sum(np.r_["0,2", x, x])
+def c_directive(x): return np.sum(np.c_["1", x, x])
+
+
+@pytest.mark.parametrize("function, directive", [(r_directive, "np.r_[...] with the directive "
+                                                                "'0,2'"),
+                                                 (c_directive, "np.c_[...] with the directive "
+                                                               "'1'")])
+def test_string_directives_are_refused(function, directive):
+    with pytest.raises(TransformError, match="is not supported") as caught:
+        grad(function)(X.copy())
+    assert directive in str(caught.value)
+    assert caught.value.lineno == function.__code__.co_firstlineno
+
+
+def r_directive_on_constants(x):
+    rows = np.r_["0,2", [1.0, 2.0], [3.0, 4.0]]
+    return np.sum(rows) * np.sum(x)
+
+
+def test_a_directive_on_constants_runs():
+    np.testing.assert_allclose(grad(r_directive_on_constants)(X.copy()), [10.0, 10.0, 10.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# The rest of the family: constants when given nothing that needs a gradient, else refused
+
+def s_constant(x): return np.sum(x[np.s_[1:]] ** 2)
+def index_exp_constant(x): return np.sum(x[np.index_exp[:2]] ** 2)
+def mgrid_constant(x): return np.sum(np.mgrid[0:2, 0:3] * x[0])
+def global_array_row(x): return np.sum(GRID[int(x[0])] * x)
+def global_dict(x): return TABLE[int(x[0])] * x[1]
+
+
+@pytest.mark.parametrize("function", [s_constant, index_exp_constant, mgrid_constant,
+                                      global_array_row, global_dict])
+def test_index_objects_with_constant_keys(function):
+    assert_matches_finite_differences(function, X.copy())
+
+
+def s_active(x):
+    k = np.s_[x[0]]
+    return np.sum(x) + k
+
+
+def index_exp_active(x):
+    k = np.index_exp[x[0]]
+    return k[0] * 2.0
+
+
+def mgrid_active(x): return np.sum(np.mgrid[0:x[0]:3j])
+def ogrid_active(x): return np.sum(np.ogrid[0:x[0]:3j])
+def r_active_range(x): return np.sum(np.r_[x[0]:5.0])
+
+
+def s_alias_active(x):
+    build = np.s_
+    k = build[x[0]]
+    return k * 2.0
+
+
+@pytest.mark.parametrize("function, what", [
+    (s_active, "np.s_[...]"), (index_exp_active, "np.index_exp[...]"),
+    (mgrid_active, "np.mgrid[...]"), (ogrid_active, "np.ogrid[...]"),
+    (r_active_range, "np.r_[...]"), (s_alias_active, "build[...]")])
+def test_index_objects_given_values_that_need_a_gradient_are_refused(function, what):
+    with pytest.raises(TransformError) as caught:
+        grad(function)(X.copy())
+    message = str(caught.value)
+    assert f"{what} takes " in message and "needs a gradient" in message
+    assert caught.value.construct == what
+    assert caught.value.filename == __file__
+    assert caught.value.lineno > function.__code__.co_firstlineno - 1
+
+
+# ----------------------------------------------------------------------------------------------
+# A walk over library objects and calls with an active operand: each is differentiated
+# correctly or refused, never a silent zero.
+
+def w_ix(x): return np.sum(np.ix_(x, x)[0])
+def w_meshgrid(x): return np.sum(np.meshgrid(x, x)[0])
+def w_arange_start(x): return np.sum(np.arange(x[0], x[0] + 3.0) ** 2)
+def w_arange_step(x): return np.sum(np.arange(0.0, 3.0, x[0]) ** 2 * W6[:5])
+def w_arange_int(x): return np.sum(np.arange(3) * x)
+def w_arange_count(x): return np.sum(np.arange(x[2] + 1.0) * x[0])
+def w_linspace(x): return np.sum(np.linspace(x[0], x[1], 4) ** 2)
+def w_vectorize(x): return np.sum(np.vectorize(np.sin)(x))
+def w_flat(x): return np.sum(x.flat[1] * x)
+def w_item(x): return x.item(0) * 2.0
+def w_tolist(x): return np.sum(x.tolist()) * 2.0
+def w_float32(x): return np.float32(x[0]) * 2.0
+def w_ufunc_reduce(x): return np.add.reduce(x * x)
+def w_interp(x): return np.sum(np.interp(x, [0.0, 1.0, 4.0], [0.0, 2.0, 3.0]))
+def w_getattr(x): return np.sum(getattr(x, "T") * x)
+def w_view(x): return np.sum(x.view(np.float64) * 2.0)
+def w_histogram(x): return np.sum(np.histogram(x, bins=3)[1])
+def w_heaviside(x): return np.sum(np.heaviside(x - 1.0, 0.5) * x)
+def w_dtype_type(x): return x.dtype.type(x[0]) * 2.0
+def w_real(x): return np.sum(x.real * 2.0)
+def w_full_like(x): return np.sum(np.full_like(x, x[0]) * x)
+def w_unique(x): return np.sum(np.unique(x))
+def w_fromiter(x): return np.sum(np.fromiter(x, float))
+def w_broadcast_arrays(x): return np.sum(np.broadcast_arrays(x, x)[0])
+def w_sort_reversed(x): return np.sum(np.sort(x)[::-1] * W6[:3])
+def w_round(x): return np.sum(np.round(x * 10.0) * x)
+def w_floor(x): return np.sum(np.floor(x * 10.0) * x)
+def w_argmax(x): return x[np.argmax(x)] * 2.0
+def w_zeros_like(x): return np.sum((np.zeros_like(x) + 1.0) * x)
+def w_shape(x): return x.shape[0] * np.sum(x)
+def w_s_index(x): return np.sum(x[np.s_[::2]])
+
+
+WALK = [w_ix, w_meshgrid, w_arange_start, w_arange_step, w_arange_int, w_arange_count,
+        w_linspace, w_vectorize, w_flat, w_item, w_tolist, w_float32, w_ufunc_reduce, w_interp,
+        w_getattr, w_view, w_histogram, w_heaviside, w_dtype_type, w_real, w_full_like,
+        w_unique, w_fromiter, w_broadcast_arrays, w_sort_reversed, w_round, w_floor, w_argmax,
+        w_zeros_like, w_shape, w_s_index, s_active, index_exp_active, mgrid_active,
+        ogrid_active, r_active_range, s_alias_active, r_twice, c_columns]
+
+
+@pytest.mark.parametrize("function", WALK)
+def test_library_walk_is_differentiated_or_refused(function):
+    try:
+        gradient = grad(function)(X.copy())
+    except TransformError as error:
+        assert error.construct and error.lineno is not None
+        return
+    expected = numeric_gradient(function, [X.copy()])
+    np.testing.assert_allclose(gradient, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_arange_values_follow_start_and_step():
+    """np.arange used to be in the non-differentiable table: start + k * step has a slope."""
+    np.testing.assert_allclose(grad(w_arange_start)(X.copy()), [2 * (3 * X[0] + 3.0), 0, 0])
+    assert np.any(grad(w_arange_step)(X.copy()) != 0.0)

@@ -227,3 +227,165 @@ def test_arange_values_follow_start_and_step():
     """np.arange used to be in the non-differentiable table: start + k * step has a slope."""
     np.testing.assert_allclose(grad(w_arange_start)(X.copy()), [2 * (3 * X[0] + 3.0), 0, 0])
     assert np.any(grad(w_arange_step)(X.copy()) != 0.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# dtypes: a store or cast into an integer or boolean dtype truncates (slope 0)
+
+def store_into_arange(x):
+    a = np.arange(3)
+    a[0] = x[0] * 10.0
+    return np.sum(a * x)
+
+
+def store_slice_into_arange(x):
+    a = np.arange(3)
+    a[:2] = x[:2] * 10.0
+    return np.sum(a * x)
+
+
+def store_into_int_zeros(x):
+    a = np.zeros(3, dtype=int)
+    a[1] = x[1] * 3.0
+    return np.sum(a * x)
+
+
+def store_into_int_zeros_positional(x):
+    a = np.zeros(3, np.int64)
+    a[1] = x[1] * 3.0
+    return np.sum(a * x)
+
+
+def store_into_bool(x):
+    a = np.zeros(3, dtype=bool)
+    a[1] = x[1]
+    return np.sum(a * x)
+
+
+def store_into_zeros_like_argument(x, n):
+    a = np.zeros_like(n)
+    a[0] = x[0] * 10.0
+    return np.sum(a * x)
+
+
+def store_into_copy_of_int_argument(x, n):
+    a = n.copy()
+    a[2] = x[2] * 4.0
+    return np.sum(a * x)
+
+
+def element_op_into_int(x):
+    a = np.arange(3)
+    a[1] += x[1] * 5.0
+    return np.sum(a * x)
+
+
+def store_into_int_in_loop(x):
+    a = np.arange(3)
+    total = 0.0
+    for i in range(3):
+        a[i] = x[i] * 7.0
+        total = total + a[i] * x[i]
+    return total
+
+
+def store_into_float32(x):
+    a = np.zeros(3, dtype=np.float32)
+    a[0] = x[0] * 10.0
+    return np.sum(a * x)
+
+
+def store_into_float_zeros(x):
+    a = np.zeros(3)
+    a[0] = x[0] * 10.0
+    return np.sum(a * x)
+
+
+def full_int(x): return np.sum(np.full(3, x[0] * 10.0, dtype=int) * x)
+def full_like_int(x, n): return np.sum(np.full_like(n, x[0] * 10.0) * x)
+def cumsum_int(x): return np.sum(np.cumsum(x * 10.0, dtype=int) * x)
+def prod_int(x): return np.prod(x * 10.0, dtype=int) * x[0]
+def sum_int(x): return np.sum(x * 10.0, dtype=int) * x[0]
+def mean_int(x): return np.mean(x * 10.0, dtype=int) * x[0]
+def array_int(x): return np.sum(np.array([x[0] * 10.0, x[1]], dtype=int) * x[:2])
+def astype_int(x): return np.sum((x * 10.0).astype(int) * x)
+def asarray_int32(x): return np.sum(np.asarray(x * 10.0, dtype=np.int32) * x)
+def linspace_int(x): return np.sum(np.linspace(x[0], x[2] * 10.0, 4, dtype=int)) * x[1]
+def trace_int(x): return np.trace(np.outer(x, x) * 10.0, dtype=int) * x[0]
+def cumprod_int(x): return np.sum(np.cumprod(x * 10.0, dtype=int)) * x[0]
+def sum_dtype_string(x): return np.sum(x * 10.0, dtype="int32") * x[0]
+def sum_dtype_of_argument(x, n): return np.sum(x * 10.0, dtype=n.dtype) * x[0]
+
+
+def sum_dtype_parameter(x, kind):
+    return np.sum(x * 10.0, dtype=kind) * x[0]
+
+
+@pytest.mark.parametrize("function, args", [
+    (store_into_arange, ()), (store_slice_into_arange, ()), (store_into_int_zeros, ()),
+    (store_into_int_zeros_positional, ()), (store_into_bool, ()),
+    (store_into_zeros_like_argument, (N.copy(),)), (store_into_copy_of_int_argument, (N.copy(),)),
+    (element_op_into_int, ()), (store_into_int_in_loop, ()), (store_into_float_zeros, ()),
+    (full_int, ()), (full_like_int, (N.copy(),)), (cumsum_int, ()), (prod_int, ()), (sum_int, ()),
+    (mean_int, ()), (array_int, ()), (astype_int, ()), (asarray_int32, ()), (linspace_int, ()),
+    (trace_int, ()), (cumprod_int, ()), (sum_dtype_string, ()),
+    (sum_dtype_of_argument, (N.copy(),)), (sum_dtype_parameter, (int,)),
+    (sum_dtype_parameter, (np.float64,)), (store_into_zeros_like_argument, (X * 2.0,)),
+    (full_like_int, (X * 2.0,))])
+def test_dtype_truncation_matches_finite_differences(function, args):
+    assert_matches_finite_differences(function, X.copy(), *args)
+
+
+def test_a_truncating_store_has_slope_zero():
+    # a = [int(10 x0), 1, 2]: x0 enters only through the product with x (slope a[0] = 7).
+    np.testing.assert_allclose(grad(store_into_arange)(X.copy()), [7.0, 1.0, 2.0])
+    assert store_into_arange(X.copy()) == 7.0 * X[0] + X[1] + 2.0 * X[2]
+    np.testing.assert_allclose(grad(store_into_bool)(X.copy()), [0.0, 1.0, 0.0])
+
+
+def test_a_float32_store_keeps_slope_one():
+    gradient = grad(store_into_float32)(X.copy())
+    a0 = float(np.float32(X[0] * 10.0))
+    np.testing.assert_allclose(gradient, [a0 + 10.0 * X[0], 0.0, 0.0], rtol=1e-6)
+
+
+def test_an_in_place_add_into_an_int_array_fails_as_in_numpy():
+    def add_into_int(x):
+        a = np.arange(3)
+        a += x
+        return np.sum(a * x)
+
+    with pytest.raises(TypeError) as numpy_error:
+        add_into_int(X.copy())
+    with pytest.raises(type(numpy_error.value)):
+        grad(add_into_int)(X.copy())
+
+
+def test_no_dtype_check_where_the_array_is_known_floating():
+    """The runtime test is emitted only where it can fire."""
+    source = grad(store_into_float_zeros).source_for(X.copy())
+    assert "stored_cotangent" not in source
+    assert "stored_cotangent" in grad(store_into_arange).source_for(X.copy())
+    assert "cast_cotangent" not in grad(sum_int).source_for(X.copy())
+    assert "cast_cotangent" in grad(sum_dtype_parameter).source_for(X.copy(), int)
+
+
+def add_int_into_int(x):
+    a = np.arange(3)
+    a += 2
+    a *= 3
+    return np.sum(a * x)
+
+
+def add_into_float32(x):
+    a = np.zeros(3, dtype=np.float32)
+    a += x[0]
+    return np.sum(a * x)
+
+
+def test_in_place_updates_numpy_allows_still_run():
+    assert_matches_finite_differences(add_int_into_int, X.copy())
+    gradient = grad(add_into_float32)(X.copy())
+    np.testing.assert_allclose(gradient, [np.sum(X) + X[0], X[0], X[0]], rtol=1e-6)
+    assert "check_in_place_cast" in grad(add_int_into_int).source_for(X.copy())
+    assert "check_in_place_cast" not in grad(add_into_float32).source_for(X.copy())

@@ -21,6 +21,7 @@ from . import runtime
 from .activity import analyse
 from .aliasing import index_source, view_guards
 from .dead_code import drop_dead_statements, result_is_real_scalar, without_orphan_comments
+from .dtypes import floating_arrays
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
@@ -74,6 +75,8 @@ class GradientBuilder:
         self.dependencies: list[tuple] = []
         self._comment_for = None
         self._pending_comment: str | None = None
+        self._operations: list = []
+        self._floating: set[str] | None = None
 
     # -- names the generated code receives through its closure ------------------------------
 
@@ -151,7 +154,7 @@ class GradientBuilder:
     def build(self) -> Generated:
         function = self.function
         operations = classify(function, self.locals, self.parsed)
-        flat = [op for ops in operations.values() for op in ops]
+        flat = self._operations = [op for ops in operations.values() for op in ops]
         kinds = Kinds(self.parsed, self.locals, self.argument_kinds, self.depend_on_number)
         counters = set()
         for statement in simple_statements(function.body):
@@ -276,6 +279,31 @@ class GradientBuilder:
                          [forward_name, backward_name], self.called_sources, self.dependencies,
                          self.uses_shapes)
 
+    def floating(self) -> set[str]:
+        """Locals known to hold floating arrays (dtypes.py), worked out when first asked."""
+        if self._floating is None:
+            self._floating = floating_arrays(self._operations, self.kinds, self.parsed,
+                                             self.locals, self.function.params,
+                                             self.floating_arrays)
+        return self._floating
+
+    def check_in_place_cast(self, op, kinds) -> None:
+        """``a op= b`` is computed as ``a = a op b``: where ``a`` may be an integer or
+        boolean array, NumPy's refusal of a result it cannot hold is checked when the code
+        runs (never a better answer than NumPy's)."""
+        user = getattr(op.statement, "user_statement", None)
+        value = getattr(op.statement, "value", None)
+        ufunc = _IN_PLACE_UFUNCS.get(type(getattr(value, "op", None)))
+        if op.kind != RULE or not isinstance(user, gast.AugAssign) or ufunc is None or \
+                getattr(op.statement, "chainrule_changes", None) is None or \
+                not isinstance(value.left, gast.Name):
+            return
+        if kinds.atom(value.left) in (SCALAR, CONTAINER) or value.left.id in self.floating():
+            return
+        self.guards.setdefault(id(op.statement), []).append((
+            "check_in_place_cast", runtime.InPlaceCastCheck(ufunc),
+            f"{value.left.id}, {to_source(value.right).strip()}"))
+
     def dropped_gradient(self, op, names: list[str]) -> TransformError:
         """The error for an operation that reads values needing a gradient (``names``) but
         whose result would be taken for a constant (see activity.py)."""
@@ -312,6 +340,7 @@ class GradientBuilder:
                     kinds.get(op.target) != NUMERIC:
                 self.check_slice_store(op)
             self.check_in_place_change(op, kinds)
+            self.check_in_place_cast(op, kinds)
         for statement_id, checks in view_guards(self.function, activity, self.parsed,
                                                 self.helper).items():
             self.guards.setdefault(statement_id, []).extend(checks)
@@ -583,3 +612,10 @@ def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, st
                    floating_arrays: bool = False) -> Generated:
     return GradientBuilder(function, wrt, kinds, mode, live, shapes, floating_arrays).build()
 
+
+# The ufunc NumPy runs for each op= on an array.
+_IN_PLACE_UFUNCS = {
+    gast.Add: np.add, gast.Sub: np.subtract, gast.Mult: np.multiply, gast.Div: np.true_divide,
+    gast.FloorDiv: np.floor_divide, gast.Mod: np.remainder, gast.Pow: np.power,
+    gast.BitAnd: np.bitwise_and, gast.BitOr: np.bitwise_or, gast.BitXor: np.bitwise_xor,
+    gast.LShift: np.left_shift, gast.RShift: np.right_shift}

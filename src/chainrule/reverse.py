@@ -33,6 +33,7 @@ from .activity import Activity
 from .batching import sum_products_after
 from .element_updates import update_in_place
 from .calls import vjp_of
+from .dtypes import UNKNOWN as UNKNOWN_DTYPE, stores_keep_slope, truncates
 from .inline import inline, rewrite
 from .loop_rows import take_rows_from_arrays
 from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
@@ -421,8 +422,13 @@ class ReverseSweep:
         adjoint = self.adjoints.get(container)
         self.builder.comment(op.statement)
         if adjoint is not None and self.active(container):
-            self.contribute(local_name(value, self.locals), self.call_helper(
-                "item_cotangent", runtime.item_cotangent, [name(adjoint), index, value]))
+            cotangent = self.call_helper("item_cotangent", runtime.item_cotangent,
+                                         [name(adjoint), index, value])
+            if local_name(value, self.locals) and not self.keeps_slope(container):
+                # An integer or boolean array truncates what is stored: checked when it runs.
+                cotangent = self.call_helper("stored_cotangent", runtime.stored_cotangent,
+                                             [name(container), cotangent])
+            self.contribute(local_name(value, self.locals), cotangent)
             own = self.namer.adjoint(container)
             self.assign_adjoint(own, self.call_helper("without_item", runtime.without_item,
                                                       [name(adjoint), clone(index)]))
@@ -451,6 +457,9 @@ class ReverseSweep:
         for position, part in enumerate(key.elts):
             self.contribute(local_name(part, self.locals), make(
                 gast.Subscript, value=name(grads), slice=const(position), ctx=gast.Load()))
+
+    def keeps_slope(self, container: str) -> bool:
+        return stores_keep_slope(container, self.builder.floating(), self.kinds)
 
     def concatenation(self, op: Operation, adjoint: str) -> None:
         """``xs + ys`` on lists: each part's cotangent is its slice of the result's."""
@@ -519,6 +528,17 @@ class ReverseSweep:
                   if self.active(local_name(atom, self.locals))}
         if not wanted:
             return
+        dtype = op.arguments.get("dtype")
+        if dtype is not None and not (isinstance(dtype, gast.Constant) and dtype.value is None):
+            # A result cast to integers or booleans is truncated: no gradient flows back.
+            cast = truncates(dtype, self.builder.parsed, self.locals)
+            if cast is True:
+                return
+            if cast is UNKNOWN_DTYPE:
+                cast_adjoint = self.namer.fresh(f"{op.target}_cast_bar")
+                self.assign_adjoint(cast_adjoint, self.call_helper(
+                    "cast_cotangent", runtime.cast_cotangent, [name(adjoint), clone(dtype)]))
+                adjoint = cast_adjoint
 
         def elide(parameter: str) -> bool:
             others = [atom for other, atom in op.arguments.items() if other != parameter]

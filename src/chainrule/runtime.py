@@ -426,6 +426,23 @@ def added_at(g, index, value, x):
     return g
 
 
+def stored_cotangent(container, cotangent):
+    """The cotangent of a value stored into ``container``: none when the container is an
+    integer or boolean array (the stored value was truncated), else ``cotangent``."""
+    dtype = getattr(container, "dtype", None)
+    if dtype is None or dtype.kind in "fc":
+        return cotangent
+    return zero_cotangent(cotangent)
+
+
+def cast_cotangent(g, dtype):
+    """The cotangent ``g`` of a result made with ``dtype=dtype``: none for an integer or
+    boolean dtype (the values are truncated)."""
+    if np.issubdtype(np.dtype(dtype), np.inexact):
+        return g
+    return zero_cotangent(g)
+
+
 def without_item(g, index):
     """A copy of the container cotangent ``g`` with a zero at ``index`` (the slot a store
     overwrote had no influence on the result)."""
@@ -1074,6 +1091,20 @@ class SharedUpdateCheck:
     def __call__(self, value) -> None:
         if isinstance(value, self.changing):
             raise self.error
+
+
+class InPlaceCastCheck:
+    """``a op= b`` on an array is computed as ``a = a op b``, whose result may have another
+    dtype. NumPy's in-place form writes into ``a``, and refuses a result an integer or
+    boolean ``a`` cannot hold (``a += 0.5``): the check does the same, raising what NumPy
+    raises."""
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def __call__(self, a, b) -> None:
+        if isinstance(a, np.ndarray) and a.dtype.kind in "biu":
+            self.ufunc(a, b, out=np.empty_like(a))
 
 
 class ResizingStoreCheck:

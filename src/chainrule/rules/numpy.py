@@ -45,7 +45,7 @@ Calling conventions the rules cannot express directly:
 import numpy as np
 
 from ..runtime import (append_backward, arange_backward, astype, astype_backward,
-                       average_backward, cholesky_backward,
+                       average_backward, cast_cotangent, cholesky_backward,
                        column_stack_backward, concatenate_backward,
                        convolve_backward, cross_backward, cumprod_backward, cumulative_backward,
                        det_backward, diag_backward, diff_backward, dot_adjoint_lhs,
@@ -837,7 +837,8 @@ def full_adjoint(out_bar, out, shape, fill_value, dtype=None):
 
 @adjoint(np.full_like)
 def full_like_adjoint(out_bar, out, a, fill_value, dtype=None):
-    return None, unbroadcast(out_bar, fill_value)
+    # The result has the dtype of a (unless dtype is given): an integer one truncates.
+    return None, cast_cotangent(unbroadcast(out_bar, fill_value), np.result_type(out))
 
 
 @adjoint(np.arange)

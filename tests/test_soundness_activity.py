@@ -223,6 +223,45 @@ def test_library_walk_is_differentiated_or_refused(function):
     np.testing.assert_allclose(gradient, expected, rtol=1e-5, atol=1e-6)
 
 
+def joiner():
+    return np.r_
+
+
+def object_from_a_call(x):
+    join = joiner()
+    return np.sum(join[x, x] * W6)
+
+
+def object_from_getattr(x):
+    join = getattr(np, "r_")
+    return np.sum(join[x, x] * W6)
+
+
+def object_from_a_loop(x):
+    total = 0.0
+    for join in (np.r_, np.c_):
+        total = total + np.sum(join[x, x])
+    return total
+
+
+def integer_index_from_values(x):
+    table = np.arange(5.0)
+    positions = (x * 1.5).astype(int)
+    return np.sum(table[positions] * x)
+
+
+@pytest.mark.parametrize("function", [object_from_a_call, object_from_getattr,
+                                      object_from_a_loop])
+def test_an_object_subscript_known_only_when_it_runs_is_refused(function):
+    """np.r_ reached through a call or a loop: the check runs with the code."""
+    with pytest.raises(TransformError, match=r"join\[\.\.\.\] takes 'x', which needs a gradient"):
+        grad(function)(X.copy())
+
+
+def test_an_index_computed_from_values_is_still_an_index():
+    assert_matches_finite_differences(integer_index_from_values, X.copy())
+
+
 def test_arange_values_follow_start_and_step():
     """np.arange used to be in the non-differentiable table: start + k * step has a slope."""
     np.testing.assert_allclose(grad(w_arange_start)(X.copy()), [2 * (3 * X[0] + 3.0), 0, 0])

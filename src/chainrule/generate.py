@@ -25,7 +25,7 @@ from .dtypes import floating_arrays
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
-from .operations import (CALL, REFUSED, RULE, STORE, classify, describe, local_name,
+from .operations import (CALL, INDEX, REFUSED, RULE, STORE, classify, describe, local_name,
                          simple_statements)
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
@@ -287,6 +287,19 @@ class GradientBuilder:
                                              self.floating_arrays)
         return self._floating
 
+    def check_object_subscript(self, op, activity) -> None:
+        """``c[key]`` with a key that needs a gradient and a constant ``c``: an index has no
+        gradient if ``c`` is data, which only the running code can tell when ``c`` comes
+        from a call or a loop (np.r_ returned by a function)."""
+        if op.kind != INDEX or op.inputs[0] in activity.varied or \
+                op.target not in activity.useful:
+            return
+        keys = sorted(n for n in op.operands() - set(op.inputs) if n in activity.varied)
+        if keys:
+            self.guards.setdefault(id(op.statement), []).append((
+                "refuse_object_subscript",
+                runtime.ObjectSubscriptCheck(self.dropped_gradient(op, keys)), op.inputs[0]))
+
     def check_in_place_cast(self, op, kinds) -> None:
         """``a op= b`` is computed as ``a = a op b``: where ``a`` may be an integer or
         boolean array, NumPy's refusal of a result it cannot hold is checked when the code
@@ -340,6 +353,7 @@ class GradientBuilder:
                     kinds.get(op.target) != NUMERIC:
                 self.check_slice_store(op)
             self.check_in_place_change(op, kinds)
+            self.check_object_subscript(op, activity)
             self.check_in_place_cast(op, kinds)
         for statement_id, checks in view_guards(self.function, activity, self.parsed,
                                                 self.helper).items():

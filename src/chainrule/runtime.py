@@ -1107,6 +1107,19 @@ class InPlaceCastCheck:
             self.ufunc(a, b, out=np.empty_like(a))
 
 
+class ObjectSubscriptCheck:
+    """``obj[key]`` with a key that needs a gradient and ``obj`` a constant: an index into
+    data has no gradient, but an object that computes its result from the key (``np.r_``
+    reached through a call or a loop) is refused with the prepared error."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def __call__(self, container) -> None:
+        if not isinstance(container, (np.ndarray, np.generic, list, tuple, dict, str, bytes)):
+            raise self.error
+
+
 class ResizingStoreCheck:
     """Raises the prepared error when ``container[index] = value`` on a list would change
     its length (a slice replaced by a different number of items)."""

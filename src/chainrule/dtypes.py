@@ -86,7 +86,7 @@ def _floating_result(op: Operation, floating: set[str], parsed, locals_) -> bool
         return local_name(atom, locals_) in floating
 
     if op.kind in (COPY, INDEX):          # an element or a view keeps the array's dtype
-        return op.inputs[0] in floating
+        return bool(op.inputs) and op.inputs[0] in floating
     value = getattr(op.statement, "value", None)       # None for a loop's elements
     if op.kind == RULE and op.callee in _PROMOTING:            # x * 2.0, -x, W @ x
         return any(is_floating(a) for a in op.arguments.values())

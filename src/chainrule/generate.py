@@ -291,7 +291,7 @@ class GradientBuilder:
         """``c[key]`` with a key that needs a gradient and a constant ``c``: an index has no
         gradient if ``c`` is data, which only the running code can tell when ``c`` comes
         from a call or a loop (np.r_ returned by a function)."""
-        if op.kind != INDEX or op.inputs[0] in activity.varied or \
+        if op.kind != INDEX or not op.inputs or op.inputs[0] in activity.varied or \
                 op.target not in activity.useful:
             return
         keys = sorted(n for n in op.operands() - set(op.inputs) if n in activity.varied)

@@ -199,7 +199,7 @@ class Classifier:
         ``__getitem__`` computes something from the key (``np.s_``, ``np.mgrid``): constant,
         refused if the key needs a gradient (activity.py)."""
         if _is_data(container):
-            return Operation(statement, target, CONSTANT, why_constant=AN_INDEX)
+            return Operation(statement, target, INDEX, why_constant=AN_INDEX)
         if any(container is concatenator for concatenator in _CONCATENATORS):
             parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
             what = f"np.{'r' if container is np.r_ else 'c'}_"
@@ -214,7 +214,7 @@ class Classifier:
             # gradient is left out of the inputs, so it is refused (activity.py).
             inputs = self.names([p for p in parts if not isinstance(p, gast.Slice)])
             return Operation(statement, target, JOIN, inputs, callee=container)
-        return Operation(statement, target, CONSTANT)
+        return Operation(statement, target, INDEX)
 
     def call(self, statement, target, call) -> Operation:
         func = call.func

@@ -107,6 +107,17 @@ def test_string_directives_are_refused(function, directive):
     assert caught.value.lineno == function.__code__.co_firstlineno
 
 
+def r_directive_in_a_tuple(x):
+    parts = ("0,2", x, x * 2.0)
+    return np.sum(np.r_[parts] ** 2)
+
+
+def test_a_directive_known_only_when_it_runs_is_a_clear_error():
+    with pytest.raises(ValueError, match="does not differentiate np.r_/np.c_ with the "
+                                         "directive '0,2'"):
+        grad(r_directive_in_a_tuple)(X.copy())
+
+
 def r_directive_on_constants(x):
     rows = np.r_["0,2", [1.0, 2.0], [3.0, 4.0]]
     return np.sum(rows) * np.sum(x)
@@ -260,6 +271,69 @@ def test_an_object_subscript_known_only_when_it_runs_is_refused(function):
 
 def test_an_index_computed_from_values_is_still_an_index():
     assert_matches_finite_differences(integer_index_from_values, X.copy())
+
+
+# Functions a walk over the NumPy namespace must not call: effects, files, uninitialized memory.
+_NOT_CALLED = ("test", "info", "lookfor", "source", "who", "disp", "empty", "empty_like",
+               "fromfile", "memmap", "deprecate", "byte_bounds", "frombuffer")
+_NOT_CALLED_PREFIXES = ("set", "save", "load", "show", "get", "print", "seterr")
+
+
+def test_every_numpy_function_on_a_value_needing_a_gradient_is_differentiated_or_refused(
+        tmp_path, monkeypatch):
+    """np.f(x) and np.f(x, y) for every public NumPy callable that runs on them: the gradient
+    matches finite differences, or the call is refused with a TransformError naming it and
+    its line. A silent zero would fail here."""
+    import importlib
+    import warnings
+
+    names = []
+    for attribute in sorted(dir(np)):
+        if attribute.startswith("_") or attribute in _NOT_CALLED or \
+                attribute.startswith(_NOT_CALLED_PREFIXES):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = getattr(np, attribute, None)
+        if callable(value) and not isinstance(value, type):
+            names.append(attribute)
+    lines = ["import numpy as np",
+             "W = np.array([[0.3, -1.1, 0.8], [1.7, -0.4, 0.9], [0.2, 0.5, -0.7]])"]
+    for attribute in names:
+        lines += [f"def one_{attribute}(x):",
+                  f"    return np.sum(np.asarray(np.{attribute}(x), dtype=float) * W)",
+                  f"def two_{attribute}(x):",
+                  f"    return np.sum(np.asarray(np.{attribute}(x, x * 0.5 + 0.1), "
+                  f"dtype=float) * W)"]
+    (tmp_path / "numpy_walk.py").write_text("\n".join(lines) + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("numpy_walk")
+    x = np.array([[0.73, 0.26, 0.14], [0.35, 0.61, 0.42], [0.57, 0.18, 0.89]])
+    differentiated, refused, wrong = 0, 0, []
+    for attribute in names:
+        for function in (getattr(module, f"one_{attribute}"), getattr(module, f"two_{attribute}")):
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                try:
+                    if not np.isfinite(function(x.copy())):
+                        continue
+                except Exception:               # not a call NumPy accepts: nothing to check
+                    continue
+                given = x.copy()
+                try:
+                    gradient = grad(function)(given)
+                except TransformError as error:
+                    assert error.construct and error.lineno, function.__name__
+                    refused += 1
+                    continue
+                np.testing.assert_array_equal(given, x)
+                expected = numeric_gradient(function, [x.copy()])
+            if np.allclose(gradient, expected, rtol=1e-4, atol=1e-4):
+                differentiated += 1
+            else:
+                wrong.append(function.__name__)
+    assert not wrong, f"silently wrong gradients: {wrong}"
+    assert differentiated > 100 and refused > 30
 
 
 def test_arange_values_follow_start_and_step():

@@ -255,6 +255,25 @@ def object_from_a_loop(x):
     return total
 
 
+def object_or_data_by_branch(x):
+    if x[0] > 1.0:
+        join = np.r_
+    else:
+        join = GRID.ravel()
+    picked = join[x * 2.0]
+    return np.sum(picked) * x[1]
+
+
+def test_a_name_bound_to_np_r_on_one_path_only_is_checked_when_it_runs():
+    """Not taken for np.r_ where it may be data (an index then): refused when it is np.r_."""
+    with pytest.raises(TransformError, match=r"join\[\.\.\.\] takes"):
+        grad(object_or_data_by_branch)(X + 1.0)
+    with pytest.raises(IndexError):                     # data indexed by floats: as NumPy
+        object_or_data_by_branch(X.copy())
+    with pytest.raises(IndexError):
+        grad(object_or_data_by_branch)(X.copy())
+
+
 def integer_index_from_values(x):
     table = np.arange(5.0)
     positions = (x * 1.5).astype(int)

@@ -111,9 +111,11 @@ class Classifier:
         self.function = function
         self.parsed = parsed or function.parsed
         self.locals = locals_
-        # Locals bound to a library object such as np.r_ (R = np.r_): R[x, y] is that
-        # object's subscript, not an index into data.
+        # Locals bound once, to a library object such as np.r_ (R = np.r_): R[x, y] is that
+        # object's subscript, not an index into data. (A name bound on several paths may be
+        # data on another: its subscript is checked when the code runs, see generate.py.)
         self.objects: dict[str, Any] = {}
+        self.bound_once = _bound_once(function.body)
 
     def error(self, node, message, construct, hint=None) -> TransformError:
         return TransformError(f"cannot differentiate {self.parsed.name}: {message}",
@@ -149,12 +151,12 @@ class Classifier:
 
     def value(self, statement, target, value) -> Operation:
         if isinstance(value, gast.Name) and self.names([value]):
-            if value.id in self.objects:
+            if value.id in self.objects and target in self.bound_once:
                 self.objects[target] = self.objects[value.id]
             return Operation(statement, target, COPY, self.names([value]))
         if isinstance(value, (gast.Name, gast.Attribute)) and not self.names([_root(value)]):
             bound = resolve_dotted(self.parsed, value, self.locals)
-            if not _is_data(bound):
+            if not _is_data(bound) and target in self.bound_once:
                 self.objects[target] = bound
             return Operation(statement, target, CONSTANT)
         if isinstance(value, gast.Constant):
@@ -196,8 +198,8 @@ class Classifier:
     def subscript_of_object(self, statement, target, value, container) -> Operation:
         """``obj[key]`` where ``obj`` is not a local: data indexed by a key (no gradient
         through an index), ``np.r_``/``np.c_`` (differentiated), or an object whose
-        ``__getitem__`` computes something from the key (``np.s_``, ``np.mgrid``): constant,
-        refused if the key needs a gradient (activity.py)."""
+        ``__getitem__`` computes something from the key (``np.s_``, ``np.mgrid``): its result
+        is taken for a constant, so it is refused if the key needs a gradient (activity.py)."""
         if _is_data(container):
             return Operation(statement, target, INDEX, why_constant=AN_INDEX)
         if any(container is concatenator for concatenator in _CONCATENATORS):
@@ -361,6 +363,19 @@ def _writes_in_place(primal, func) -> bool:
         return primal in _IN_PLACE_WRITERS
     except TypeError:
         return False
+
+
+def _bound_once(body: list) -> set[str]:
+    """Locals assigned by exactly one statement (a loop's element names count as assigned
+    twice: once per turn is not once)."""
+    counts: dict[str, int] = {}
+    for statement in simple_statements(body):
+        if isinstance(statement, gast.Assign) and isinstance(statement.targets[0], gast.Name):
+            counts[statement.targets[0].id] = counts.get(statement.targets[0].id, 0) + 1
+        elif isinstance(statement, gast.For):
+            for version, _ in statement.chainrule_elements:
+                counts[version] = 2
+    return {name_ for name_, count in counts.items() if count == 1}
 
 
 def _is_data(value) -> bool:

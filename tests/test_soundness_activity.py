@@ -521,3 +521,29 @@ def test_in_place_updates_numpy_allows_still_run():
     np.testing.assert_allclose(gradient, [np.sum(X) + X[0], X[0], X[0]], rtol=1e-6)
     assert "check_in_place_cast" in grad(add_int_into_int).source_for(X.copy())
     assert "check_in_place_cast" not in grad(add_into_float32).source_for(X.copy())
+
+
+def store_into_isnan_mask(x):
+    mask = np.isnan(x)
+    mask[0] = x[0] * 10.0
+    return np.sum(mask * x)
+
+
+def store_into_zeros_like_int(x):
+    a = np.zeros_like(x, int)
+    a[0] = x[0] * 10.0
+    return np.sum(a * x)
+
+
+def store_into_ones_like_float(x):
+    a = np.ones_like(x)
+    a[0] = x[0] * 10.0
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("function", [store_into_isnan_mask, store_into_zeros_like_int,
+                                      store_into_ones_like_float])
+def test_stores_into_arrays_made_from_floating_arrays(function):
+    assert_matches_finite_differences(function, X.copy())
+    checked = "stored_cotangent" in grad(function).source_for(X.copy())
+    assert checked == (function is not store_into_ones_like_float)

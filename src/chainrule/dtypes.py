@@ -104,9 +104,10 @@ def _floating_result(op: Operation, floating: set[str], parsed, locals_) -> bool
     callee = op.callee
     if callee in _FLOAT_CONSTRUCTORS:     # no dtype among the positional arguments
         return len(value.args) <= _FLOAT_CONSTRUCTORS[callee]
-    if callee in _SAME_DTYPE:
-        return bool(operands) and is_floating(operands[0])
-    if isinstance(callee, np.ufunc):
+    if callee in _SAME_DTYPE:          # (np.zeros_like(a, int): a dtype in second place)
+        return bool(operands) and is_floating(operands[0]) and (
+            op.kind == RULE or len(value.args) == 1)
+    if isinstance(callee, np.ufunc) and op.kind == RULE:   # not np.isnan, np.less, ...
         return any(is_floating(a) for a in operands)
     return False
 

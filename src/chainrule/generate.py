@@ -632,4 +632,4 @@ _IN_PLACE_UFUNCS = {
     gast.Add: np.add, gast.Sub: np.subtract, gast.Mult: np.multiply, gast.Div: np.true_divide,
     gast.FloorDiv: np.floor_divide, gast.Mod: np.remainder, gast.Pow: np.power,
     gast.BitAnd: np.bitwise_and, gast.BitOr: np.bitwise_or, gast.BitXor: np.bitwise_xor,
-    gast.LShift: np.left_shift, gast.RShift: np.right_shift}
+    gast.LShift: np.left_shift, gast.RShift: np.right_shift, gast.MatMult: np.matmul}

@@ -408,6 +408,8 @@ SAMPLES[method_function("astype")] = [S(U(3), np.float64), S(U(2, 2), np.float64
                                         S(U(2, 2, low=0.2, high=0.8), np.int64)]
 SAMPLES[np.full] = [S((2, 3), 1.5), S((2, 3), U(3)), S(3, U()), S((2, 3), U(2, 1))]
 SAMPLES[np.full_like] = [S(U(2, 3), 0.7), S(U(2, 3), U(3)), S(U(4), U(1))]
+SAMPLES[np.arange] = [S(0.5, 3.7), S(0.5, 3.7, 0.6), S(-1.3, 1.1, step=0.45), S(4.5),
+                      S(0.3, 2.1, 0.4, np.int64)]
 SAMPLES[np.linspace] = [S(0.5, 2.0, num=5), S(U(3), U(3), num=4, axis=1),
                         S(1.0, 3.0, 5, endpoint=False), S(0.2, 1.7, num=6, retstep=True),
                         S(U(2), 3.0, num=3), S(U(2), U(2), 4, axis=-1), S(0.5, 1.5, 1)]

@@ -21,10 +21,11 @@ from . import runtime
 from .activity import analyse
 from .aliasing import index_source, view_guards
 from .dead_code import drop_dead_statements, result_is_real_scalar, without_orphan_comments
+from .dtypes import floating_arrays
 from .errors import TransformError
 from .kinds import CONTAINER, NUMERIC, SCALAR, Kinds
 from .normalize import NormalFunction
-from .operations import (CALL, REFUSED, RULE, STORE, classify, local_name,
+from .operations import (CALL, INDEX, REFUSED, RULE, STORE, classify, describe, local_name,
                          simple_statements)
 from .parsing import resolve_global
 from .reverse import LoopPlan, ReverseSweep, _reads
@@ -74,6 +75,8 @@ class GradientBuilder:
         self.dependencies: list[tuple] = []
         self._comment_for = None
         self._pending_comment: str | None = None
+        self._operations: list = []
+        self._floating: set[str] | None = None
 
     # -- names the generated code receives through its closure ------------------------------
 
@@ -151,7 +154,7 @@ class GradientBuilder:
     def build(self) -> Generated:
         function = self.function
         operations = classify(function, self.locals, self.parsed)
-        flat = [op for ops in operations.values() for op in ops]
+        flat = self._operations = [op for ops in operations.values() for op in ops]
         kinds = Kinds(self.parsed, self.locals, self.argument_kinds, self.depend_on_number)
         counters = set()
         for statement in simple_statements(function.body):
@@ -166,7 +169,7 @@ class GradientBuilder:
             shapes = Shapes(kinds, self.argument_shapes, counters)
             shapes.infer(flat)
         result = local_name(function.result, self.locals)
-        activity = analyse(flat, self.wrt, result)
+        activity = analyse(flat, self.wrt, result, self.dropped_gradient)
         self.check(flat, activity, kinds)
 
         suffix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "forward"}[self.mode]
@@ -276,6 +279,58 @@ class GradientBuilder:
                          [forward_name, backward_name], self.called_sources, self.dependencies,
                          self.uses_shapes)
 
+    def floating(self) -> set[str]:
+        """Locals known to hold floating arrays (dtypes.py), worked out when first asked."""
+        if self._floating is None:
+            self._floating = floating_arrays(self._operations, self.kinds, self.parsed,
+                                             self.locals, self.function.params,
+                                             self.floating_arrays)
+        return self._floating
+
+    def check_object_subscript(self, op, activity) -> None:
+        """``c[key]`` with a key that needs a gradient and a constant ``c``: an index has no
+        gradient if ``c`` is data, which only the running code can tell when ``c`` comes
+        from a call or a loop (np.r_ returned by a function)."""
+        if op.kind != INDEX or not op.inputs or op.inputs[0] in activity.varied or \
+                op.target not in activity.useful:
+            return
+        keys = sorted(n for n in op.operands() - set(op.inputs) if n in activity.varied)
+        if keys:
+            self.guards.setdefault(id(op.statement), []).append((
+                "refuse_object_subscript",
+                runtime.ObjectSubscriptCheck(self.dropped_gradient(op, keys)), op.inputs[0]))
+
+    def check_in_place_cast(self, op, kinds) -> None:
+        """``a op= b`` is computed as ``a = a op b``: where ``a`` may be an integer or
+        boolean array, NumPy's refusal of a result it cannot hold is checked when the code
+        runs (never a better answer than NumPy's)."""
+        user = getattr(op.statement, "user_statement", None)
+        value = getattr(op.statement, "value", None)
+        ufunc = _IN_PLACE_UFUNCS.get(type(getattr(value, "op", None)))
+        if op.kind != RULE or not isinstance(user, gast.AugAssign) or ufunc is None or \
+                getattr(op.statement, "chainrule_changes", None) is None or \
+                not isinstance(value.left, gast.Name):
+            return
+        if kinds.atom(value.left) in (SCALAR, CONTAINER) or value.left.id in self.floating():
+            return
+        self.guards.setdefault(id(op.statement), []).append((
+            "check_in_place_cast", runtime.InPlaceCastCheck(ufunc),
+            f"{value.left.id}, {to_source(value.right).strip()}"))
+
+    def dropped_gradient(self, op, names: list[str]) -> TransformError:
+        """The error for an operation that reads values needing a gradient (``names``) but
+        whose result would be taken for a constant (see activity.py)."""
+        what = describe(op)
+        user = sorted(set(names) & name_ids(self.parsed.node))      # not the temporaries
+        taken = f"{', '.join(repr(n) for n in user)}, which need" if len(user) > 1 else \
+            f"{user[0]!r}, which needs" if user else "a value that needs"
+        return TransformError(
+            f"cannot differentiate {self.parsed.name}: {what} takes {taken} a gradient, but "
+            f"chainrule has no rule for how its result depends on it",
+            construct=what, origin=self.parsed.origin(op.statement.user_statement),
+            hint="compute it from values that need no gradient, or write it with functions "
+                 "chainrule differentiates (np.concatenate, np.linspace, np.where, ...)")
+
     def check(self, operations, activity, kinds) -> None:
         """Refuse what the transform cannot follow, before any code is made (or arrange a
         check when the code runs, where only the value can tell)."""
@@ -298,6 +353,8 @@ class GradientBuilder:
                     kinds.get(op.target) != NUMERIC:
                 self.check_slice_store(op)
             self.check_in_place_change(op, kinds)
+            self.check_object_subscript(op, activity)
+            self.check_in_place_cast(op, kinds)
         for statement_id, checks in view_guards(self.function, activity, self.parsed,
                                                 self.helper).items():
             self.guards.setdefault(statement_id, []).extend(checks)
@@ -568,3 +625,11 @@ def build_gradient(function: NormalFunction, wrt: list[str], kinds: dict[str, st
                    shapes: dict[str, tuple | None] | None = None,
                    floating_arrays: bool = False) -> Generated:
     return GradientBuilder(function, wrt, kinds, mode, live, shapes, floating_arrays).build()
+
+
+# The ufunc NumPy runs for each op= on an array.
+_IN_PLACE_UFUNCS = {
+    gast.Add: np.add, gast.Sub: np.subtract, gast.Mult: np.multiply, gast.Div: np.true_divide,
+    gast.FloorDiv: np.floor_divide, gast.Mod: np.remainder, gast.Pow: np.power,
+    gast.BitAnd: np.bitwise_and, gast.BitOr: np.bitwise_or, gast.BitXor: np.bitwise_xor,
+    gast.LShift: np.left_shift, gast.RShift: np.right_shift, gast.MatMult: np.matmul}

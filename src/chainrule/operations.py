@@ -20,9 +20,10 @@ import numpy as np
 from .errors import TransformError
 from .normalize import NormalFunction
 from .parsing import MISSING, ParsedFunction, resolve_dotted
-from .rules import is_nondifferentiable, rule_for
+from .rules import rule_for
 from .runtime import max_of, min_of
-from .rules.registry import Rule, attribute_function, describe_callable, method_function
+from .rules.registry import (Rule, attribute_function, describe_callable, method_function,
+                             nondifferentiable_reason)
 from .syntax import const, make, to_source
 
 BINARY_OPERATORS = {
@@ -39,9 +40,14 @@ CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "
 # Array methods whose extra positional arguments form one tuple (x.reshape(2, 3)).
 PACKED_METHODS = {"reshape": "shape", "transpose": "axes"}
 
-COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED, ITERATE, CALL, STORE = (
+COPY, CONSTANT, RULE, INDEX, PACK, NONDIFF, REFUSED, ITERATE, CALL, STORE, JOIN = (
     "copy", "constant", "rule", "index", "pack", "nondiff", "refused", "iterate", "call",
-    "store")
+    "store", "join")
+
+# Why an index carries no gradient (the operands of x[i] other than x, of x[i] = v other than v).
+AN_INDEX = "an index selects elements; its value has no gradient"
+# NumPy's index objects whose subscript joins its parts into one array (np.r_[x, 0.0, y]).
+_CONCATENATORS = (np.r_, np.c_)
 
 # Python functions under these modules are never differentiated through their source: a
 # NumPy or standard-library function without a rule is reported as such.
@@ -58,6 +64,41 @@ class Operation:
     arguments: dict[str, Any] = field(default_factory=dict)   # rule parameter -> atom
     callee: Any = None
     problem: TransformError | None = None
+    # Why the names the statement reads besides ``inputs`` carry no gradient (an index, a
+    # comparison, a function of the non-differentiable table). A name read and neither an
+    # input nor covered by this reason may not depend on a differentiated input: see
+    # :func:`chainrule.activity.analyse`, which every operation goes through.
+    why_constant: str | None = None
+
+    def operands(self) -> set[str]:
+        """Every name the operation reads."""
+        statement = self.statement
+        if self.kind == ITERATE:
+            read = [self.arguments["sequence"]]
+        elif isinstance(statement, (gast.Assign, gast.Expr)):
+            read = [statement.value]
+            if isinstance(statement, gast.Assign) and isinstance(statement.targets[0],
+                                                                 gast.Subscript):
+                read.append(statement.targets[0].slice)
+        else:
+            return set()
+        return {n.id for node in read for n in gast.walk(node)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def describe(op: Operation) -> str:
+    """What an operation is, for an error: ``np.s_[...]``, ``numpy.floor_divide``,
+    ``attribute .real``."""
+    value = getattr(op.statement, "value", None)
+    if isinstance(value, gast.Subscript):
+        return f"{to_source(value.value).strip()}[...]"
+    if op.callee is not None:
+        return describe_callable(op.callee)
+    if isinstance(value, gast.Call):
+        return f"call of {to_source(value.func).strip()}"
+    if isinstance(value, gast.Attribute):
+        return f"attribute .{value.attr}"
+    return type(value).__name__
 
 
 def local_name(atom, locals_: set[str]) -> str | None:
@@ -71,6 +112,11 @@ class Classifier:
         self.parsed = parsed or function.parsed
         self.locals = locals_
         self.statement = None              # the statement being classified
+        # Locals bound once, to a library object such as np.r_ (R = np.r_): R[x, y] is that
+        # object's subscript, not an index into data. (A name bound on several paths may be
+        # data on another: its subscript is checked when the code runs, see generate.py.)
+        self.objects: dict[str, Any] = {}
+        self.bound_once = _bound_once(function.body)
 
     def error(self, node, message, construct, hint=None) -> TransformError:
         # A call the normal form made anew (a call statement's) has no place of its own:
@@ -101,18 +147,24 @@ class Classifier:
             # container[index] = value: the container now also depends on the value.
             store = statement.targets[0]
             return Operation(statement, store.value.id, STORE, self.names([statement.value]),
-                             arguments={"index": store.slice, "value": statement.value})
+                             arguments={"index": store.slice, "value": statement.value},
+                             why_constant=AN_INDEX)
         target = statement.targets[0].id
         value = statement.value
         operation = self.value(statement, target, value)
         return operation
 
     def value(self, statement, target, value) -> Operation:
-        if isinstance(value, gast.Name):
-            inputs = self.names([value])
-            return Operation(statement, target, COPY if inputs else CONSTANT, inputs)
-        if isinstance(value, gast.Constant) or (isinstance(value, gast.Attribute)
-                                                 and not self.names([_root(value)])):
+        if isinstance(value, gast.Name) and self.names([value]):
+            if value.id in self.objects and target in self.bound_once:
+                self.objects[target] = self.objects[value.id]
+            return Operation(statement, target, COPY, self.names([value]))
+        if isinstance(value, (gast.Name, gast.Attribute)) and not self.names([_root(value)]):
+            bound = resolve_dotted(self.parsed, value, self.locals)
+            if not _is_data(bound) and target in self.bound_once:
+                self.objects[target] = bound
+            return Operation(statement, target, CONSTANT)
+        if isinstance(value, gast.Constant):
             return Operation(statement, target, CONSTANT)
         if getattr(value, "chainrule_opaque", False):
             return self.opaque(statement, target, value)
@@ -123,13 +175,20 @@ class Classifier:
             primal = UNARY_OPERATORS.get(type(value.op))
             return self.with_rule(statement, target, primal, [value.operand], [])
         if isinstance(value, gast.Compare):
-            return Operation(statement, target, NONDIFF)
+            return Operation(statement, target, NONDIFF, why_constant="a comparison")
         if isinstance(value, gast.Call):
             return self.call(statement, target, value)
         if isinstance(value, gast.Attribute):
             return self.attribute(statement, target, value)
         if isinstance(value, gast.Subscript):
-            return Operation(statement, target, INDEX, self.names([value.value]))
+            if not self.names([value.value]):
+                return self.subscript_of_object(statement, target, value, resolve_dotted(
+                    self.parsed, value.value, self.locals))
+            if isinstance(value.value, gast.Name) and value.value.id in self.objects:
+                return self.subscript_of_object(statement, target, value,
+                                                self.objects[value.value.id])
+            return Operation(statement, target, INDEX, self.names([value.value]),
+                             why_constant=AN_INDEX)
         if isinstance(value, (gast.Tuple, gast.List)):
             return Operation(statement, target, PACK, self.names(value.elts))
         if isinstance(value, gast.Dict):
@@ -139,7 +198,30 @@ class Classifier:
 
     def opaque(self, statement, target, value) -> Operation:
         # The normal form keeps whole only and/or/not that yield True/False: no gradient.
-        return Operation(statement, target, NONDIFF)
+        return Operation(statement, target, NONDIFF, why_constant="a True/False test")
+
+    def subscript_of_object(self, statement, target, value, container) -> Operation:
+        """``obj[key]`` where ``obj`` is not a local: data indexed by a key (no gradient
+        through an index), ``np.r_``/``np.c_`` (differentiated), or an object whose
+        ``__getitem__`` computes something from the key (``np.s_``, ``np.mgrid``): its result
+        is taken for a constant, so it is refused if the key needs a gradient (activity.py)."""
+        if _is_data(container):
+            return Operation(statement, target, INDEX, why_constant=AN_INDEX)
+        if any(container is concatenator for concatenator in _CONCATENATORS):
+            parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+            what = f"np.{'r' if container is np.r_ else 'c'}_"
+            if parts and isinstance(parts[0], gast.Constant) and isinstance(parts[0].value, str):
+                # Refused only where it would need a gradient (see generate.py).
+                problem = self.error(value, f"{what}[...] with the directive "
+                                            f"{parts[0].value!r} is not supported",
+                                     f"{what} directive", "join the arrays with np.concatenate, "
+                                                          "np.stack or np.column_stack")
+                return Operation(statement, target, REFUSED, self.names(parts), problem=problem)
+            # Ranges written as slices (np.r_[0:3, x]) are constants: a bound that needs a
+            # gradient is left out of the inputs, so it is refused (activity.py).
+            inputs = self.names([p for p in parts if not isinstance(p, gast.Slice)])
+            return Operation(statement, target, JOIN, inputs, callee=container)
+        return Operation(statement, target, INDEX)
 
     def call(self, statement, target, call) -> Operation:
         func = call.func
@@ -179,7 +261,7 @@ class Classifier:
 
     def attribute(self, statement, target, value) -> Operation:
         if value.attr in CONSTANT_ATTRIBUTES:
-            return Operation(statement, target, NONDIFF)
+            return Operation(statement, target, NONDIFF, why_constant="shape or type information")
         primal = attribute_function(value.attr)
         if primal is None:
             hint = (f"array attributes without a rule are not differentiated (those with one "
@@ -228,7 +310,10 @@ class Classifier:
     def with_rule(self, statement, target, primal, args, keywords, node=None) -> Operation:
         node = node if node is not None else statement.value
         inputs = self.names(list(args) + [k.value for k in keywords])
-        if primal is None or is_nondifferentiable(primal):
+        why = nondifferentiable_reason(primal)
+        if why is not None:
+            return Operation(statement, target, NONDIFF, callee=primal, why_constant=why)
+        if primal is None:
             return Operation(statement, target, NONDIFF, callee=primal)
         rule = rule_for(primal)
         if rule is None and _differentiable_source(primal):
@@ -383,6 +468,25 @@ def _not_copying(primal, call) -> bool:
     given = [k.value for k in call.keywords if k.arg == keyword] + \
         call.args[position:position + 1]
     return any(not (isinstance(value, gast.Constant) and value.value is True) for value in given)
+
+
+def _bound_once(body: list) -> set[str]:
+    """Locals assigned by exactly one statement (a loop's element names count as assigned
+    twice: once per turn is not once)."""
+    counts: dict[str, int] = {}
+    for statement in simple_statements(body):
+        if isinstance(statement, gast.Assign) and isinstance(statement.targets[0], gast.Name):
+            counts[statement.targets[0].id] = counts.get(statement.targets[0].id, 0) + 1
+        elif isinstance(statement, gast.For):
+            for version, _ in statement.chainrule_elements:
+                counts[version] = 2
+    return {name_ for name_, count in counts.items() if count == 1}
+
+
+def _is_data(value) -> bool:
+    """Values whose subscript is an index into data (no gradient through the index)."""
+    return isinstance(value, (np.ndarray, np.generic, list, tuple, dict, str, bytes, int, float,
+                              complex, types.ModuleType)) or value is MISSING or value is None
 
 
 def _differentiable_source(function) -> bool:

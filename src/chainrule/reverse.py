@@ -33,11 +33,12 @@ from .activity import Activity
 from .batching import sum_products_after
 from .element_updates import update_in_place
 from .calls import vjp_of
+from .dtypes import UNKNOWN as UNKNOWN_DTYPE, stores_keep_slope, truncates
 from .inline import inline, rewrite
 from .loop_rows import take_rows_from_arrays
 from .kinds import CONTAINER, NUMERIC, SCALAR, UNKNOWN, Kinds, kind_of_value
-from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, PACK, RULE, STORE, Operation,
-                         local_name)
+from .operations import (CALL, CONSTANT, COPY, INDEX, ITERATE, JOIN, PACK, RULE, STORE,
+                         Operation, local_name)
 from .scalar_cotangents import ScalarCotangents
 from .shapes import Shapes, broadcasts
 from .syntax import assign, clone, const, make, name, names, parse
@@ -394,6 +395,8 @@ class ReverseSweep:
             self.rule(op, adjoint)
         elif op.kind == CALL:
             self.call(op, adjoint)
+        elif op.kind == JOIN:
+            self.join(op, adjoint)
         self.consume(target)
 
     def call_helper(self, preferred: str, function, args: list):
@@ -419,8 +422,13 @@ class ReverseSweep:
         adjoint = self.adjoints.get(container)
         self.builder.comment(op.statement)
         if adjoint is not None and self.active(container):
-            self.contribute(local_name(value, self.locals), self.call_helper(
-                "item_cotangent", runtime.item_cotangent, [name(adjoint), index, value]))
+            cotangent = self.call_helper("item_cotangent", runtime.item_cotangent,
+                                         [name(adjoint), index, value])
+            if local_name(value, self.locals) and not self.keeps_slope(container):
+                # An integer or boolean array truncates what is stored: checked when it runs.
+                cotangent = self.call_helper("stored_cotangent", runtime.stored_cotangent,
+                                             [name(container), cotangent])
+            self.contribute(local_name(value, self.locals), cotangent)
             own = self.namer.adjoint(container)
             self.assign_adjoint(own, self.call_helper("without_item", runtime.without_item,
                                                       [name(adjoint), clone(index)]))
@@ -431,6 +439,27 @@ class ReverseSweep:
             self.emit(make(gast.Expr, value=self.call_helper(
                 "restore_item", runtime.restore_item, [name(container), clone(index),
                                                        name(old)])))
+
+    def join(self, op: Operation, adjoint: str) -> None:
+        """``np.r_[a, b, ...]`` / ``np.c_[...]``: each part's cotangent is its slice of the
+        result's (a helper reads the parts' shapes as the concatenator makes them)."""
+        value = op.statement.value
+        key = value.slice
+        cotangents = self.call_helper("concatenator_backward", runtime.concatenator_backward,
+                                      [name(adjoint), name(self.builder.helper(
+                                          "r_" if op.callee is np.r_ else "c_", op.callee)),
+                                       self.index_expression(clone(key))])
+        if not isinstance(key, gast.Tuple):
+            self.contribute(local_name(key, self.locals), cotangents)
+            return
+        grads = self.namer.fresh(f"{op.target}_grads")
+        self.emit(assign(grads, cotangents))
+        for position, part in enumerate(key.elts):
+            self.contribute(local_name(part, self.locals), make(
+                gast.Subscript, value=name(grads), slice=const(position), ctx=gast.Load()))
+
+    def keeps_slope(self, container: str) -> bool:
+        return stores_keep_slope(container, self.builder.floating(), self.kinds)
 
     def concatenation(self, op: Operation, adjoint: str) -> None:
         """``xs + ys`` on lists: each part's cotangent is its slice of the result's."""
@@ -499,6 +528,17 @@ class ReverseSweep:
                   if self.active(local_name(atom, self.locals))}
         if not wanted:
             return
+        dtype = op.arguments.get("dtype")
+        if dtype is not None and not (isinstance(dtype, gast.Constant) and dtype.value is None):
+            # A result cast to integers or booleans is truncated: no gradient flows back.
+            cast = truncates(dtype, self.builder.parsed, self.locals)
+            if cast is True:
+                return
+            if cast is UNKNOWN_DTYPE:
+                cast_adjoint = self.namer.fresh(f"{op.target}_cast_bar")
+                self.assign_adjoint(cast_adjoint, self.call_helper(
+                    "cast_cotangent", runtime.cast_cotangent, [name(adjoint), clone(dtype)]))
+                adjoint = cast_adjoint
 
         def elide(parameter: str) -> bool:
             others = [atom for other, atom in op.arguments.items() if other != parameter]

@@ -426,6 +426,23 @@ def added_at(g, index, value, x):
     return g
 
 
+def stored_cotangent(container, cotangent):
+    """The cotangent of a value stored into ``container``: none when the container is an
+    integer or boolean array (the stored value was truncated), else ``cotangent``."""
+    dtype = getattr(container, "dtype", None)
+    if dtype is None or dtype.kind in "fc":
+        return cotangent
+    return zero_cotangent(cotangent)
+
+
+def cast_cotangent(g, dtype):
+    """The cotangent ``g`` of a result made with ``dtype=dtype``: none for an integer or
+    boolean dtype (the values are truncated)."""
+    if np.issubdtype(np.dtype(dtype), np.inexact):
+        return g
+    return zero_cotangent(g)
+
+
 def without_item(g, index):
     """A copy of the container cotangent ``g`` with a zero at ``index`` (the slot a store
     overwrote had no influence on the result)."""
@@ -746,6 +763,30 @@ def column_stack_backward(g, tup):
     return _split_like(g, tup, column, 1)
 
 
+def concatenator_backward(g, concatenator, key):
+    """Cotangents of the parts of ``np.r_[key]`` or ``np.c_[key]`` (``concatenator``): each
+    part's slice of ``g`` along the joining axis, in the part's shape; a tuple of them when
+    ``key`` is a tuple of parts, else the one part's. A range written as a slice gets None."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if parts and isinstance(parts[0], str):
+        raise ValueError(f"chainrule does not differentiate np.r_/np.c_ with the directive "
+                         f"{parts[0]!r}; join the arrays with np.concatenate or np.stack")
+    g = np.asarray(g)
+    axis = concatenator.axis % g.ndim
+    grads, start = [], 0
+    for part in parts:
+        # The part alone, as the concatenator makes it (a scalar or a 1-D array grows to its
+        # minimum number of dimensions, np.c_ turns a 1-D array into a column).
+        size = np.shape(concatenator[part, ])[axis]
+        if isinstance(part, slice):
+            grads.append(None)
+        else:
+            piece = g[(slice(None),) * axis + (slice(start, start + size),)]
+            grads.append(restructure(np.array(piece).reshape(np.shape(part)), part))
+        start += size
+    return tuple(grads) if isinstance(key, tuple) else grads[0]
+
+
 def split_backward(out_bar, out, axis=0):
     """Cotangent of the array that ``np.split`` and friends cut into ``out``; entries of
     ``out_bar`` that are None stand for zeros."""
@@ -943,6 +984,16 @@ def convolve_backward(g, a, v, mode="full"):
     a_bar = np.correlate(full, np.ravel(v), "valid")
     v_bar = np.correlate(full, np.ravel(a), "valid")
     return [np.reshape(a_bar, np.shape(a)), np.reshape(v_bar, np.shape(v))]
+
+
+def arange_backward(g, out, stop=None):
+    """Cotangents of ``start`` and ``step`` in ``out = np.arange(start, stop, step)``, whose
+    values are ``start + k * step``: none with one argument (a count) or for an integer
+    result (the values are truncated)."""
+    if stop is None or not np.issubdtype(np.asarray(out).dtype, np.inexact):
+        return 0.0, 0.0
+    g = np.asarray(g)
+    return float(np.sum(g)), float(np.sum(g * np.arange(g.size).reshape(g.shape)))
 
 
 def linspace_backward(out_bar, start, stop, num=50, endpoint=True, retstep=False, axis=0):
@@ -1300,6 +1351,33 @@ class SharedUpdateCheck:
 
     def __call__(self, value) -> None:
         if isinstance(value, self.changing):
+            raise self.error
+
+
+class InPlaceCastCheck:
+    """``a op= b`` on an array is computed as ``a = a op b``, whose result may have another
+    dtype. NumPy's in-place form writes into ``a``, and refuses a result an integer or
+    boolean ``a`` cannot hold (``a += 0.5``): the check does the same, raising what NumPy
+    raises."""
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def __call__(self, a, b) -> None:
+        if isinstance(a, np.ndarray) and a.dtype.kind in "biu":
+            self.ufunc(a, b, out=np.empty_like(a))
+
+
+class ObjectSubscriptCheck:
+    """``obj[key]`` with a key that needs a gradient and ``obj`` a constant: an index into
+    data has no gradient, but an object that computes its result from the key (``np.r_``
+    reached through a call or a loop) is refused with the prepared error."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def __call__(self, container) -> None:
+        if not isinstance(container, (np.ndarray, np.generic, list, tuple, dict, str, bytes)):
             raise self.error
 
 

@@ -39,7 +39,7 @@ nondifferentiable(
     np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted,
     np.shape, np.ndim, np.size, np.count_nonzero, np.floor_divide,
     np.heaviside, np.signbit, np.any, np.all, np.isscalar, np.result_type,
-    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
+    np.zeros, np.ones, np.empty, np.eye, np.identity,
     np.zeros_like, np.ones_like, np.empty_like,
     why="piecewise constant, integer-valued, or a constructor that ignores its values")
 

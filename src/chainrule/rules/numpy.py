@@ -48,12 +48,22 @@ Calling conventions the rules cannot express directly:
 * ``atleast_1d/2d/3d`` take one array (the several-array form returns a list).
 * ``slogdet``/``eigh`` return pairs; their ``out_bar`` is a pair whose entries may be None.
 * ``out=``, ``where=``, ``initial=`` and similar keywords are not accepted.
+* ``np.r_[...]`` and ``np.c_[...]`` are differentiated with respect to their parts: arrays
+  (2-D too), numbers and lists. A range written as a slice (``np.r_[0:3, x]``,
+  ``np.r_[x, -1:1:5j]``) is a constant, refused if a bound needs a gradient; a string
+  directive (``np.r_['0,2', ...]``, ``'r'``, ``'c'``) is refused. ``np.s_`` and
+  ``np.index_exp`` build constant indices; they, ``np.mgrid`` and ``np.ogrid`` are refused
+  when given a value that needs a gradient (``np.ix_`` and ``np.meshgrid`` have no rule).
+* ``np.arange(start, stop, step)``: the values ``start + k * step`` have a gradient with
+  respect to ``start`` and ``step``; ``stop`` (or a lone argument, a count) only decides how
+  many there are.
 """
 
 import numpy as np
 
-from ..runtime import (append_backward, astype, astype_backward, average_backward,
-                       cholesky_backward, column_stack_backward, concatenate_backward,
+from ..runtime import (append_backward, arange_backward, astype, astype_backward,
+                       average_backward, cast_cotangent, cholesky_backward,
+                       column_stack_backward, concatenate_backward,
                        convolve_backward, cross_backward, cumprod_backward, cumulative_backward,
                        det_backward, diag_backward, diff_backward, divide_or_zero, dot_adjoint_lhs,
                        dot_adjoint_rhs, dstack_backward, eig_backward, eigh_backward,
@@ -918,7 +928,16 @@ def full_adjoint(out_bar, out, shape, fill_value, dtype=None):
 
 @adjoint(np.full_like)
 def full_like_adjoint(out_bar, out, a, fill_value, dtype=None):
-    return None, unbroadcast(out_bar, fill_value)
+    # The result has the dtype of a (unless dtype is given): an integer one truncates.
+    return None, cast_cotangent(unbroadcast(out_bar, fill_value), np.result_type(out))
+
+
+@adjoint(np.arange)
+def arange_adjoint(out_bar, out, start, stop=None, step=None, dtype=None):
+    # start + k * step for k = 0, 1, ...: stop (or a lone argument, a count) only decides
+    # how many values there are, which has no gradient.
+    grads = arange_backward(out_bar, out, stop)
+    return grads[0], None, grads[1], None
 
 
 @adjoint(np.linspace)

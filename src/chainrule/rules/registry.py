@@ -185,6 +185,14 @@ def is_nondifferentiable(fn: Any) -> bool:
         return False
 
 
+def nondifferentiable_reason(fn: Any) -> str | None:
+    """Why ``fn``'s result carries no gradient, if it is in the non-differentiable table."""
+    try:
+        return _NONDIFFERENTIABLE.get(_key(fn))
+    except TypeError:
+        return None
+
+
 def method_function(name: str) -> Any | None:
     return _METHODS.get(name)
 

@@ -177,3 +177,173 @@ def test_add_at_is_refused():
         return np.sum(a * a)
 
     assert_refused(accumulated, X, match="ufunc.at")
+
+
+# -- class 5: a view made on one path is checked on every path after it -------------------------
+
+VIEW_SHOWS = "a view of it made before, shows the change"
+
+
+def view_in_one_branch(x):
+    b = x * 2.0
+    if x[0] > 0:
+        c = b[:2]
+    else:
+        c = b[:2].copy()
+    b[0] = 0.0
+    return np.sum(c * x[:2])
+
+
+def view_in_a_conditional_expression(x, flag=True):
+    b = x * 2.0
+    z = x[:2] * 1.0
+    c = b[:2] if flag else z
+    b[0] = 0.0
+    return np.sum(c * x[:2])
+
+
+def copy_in_a_conditional_expression(x):
+    return view_in_a_conditional_expression(x, False)
+
+
+def view_or_copy_in_a_conditional_expression(x):
+    b = x * 2.0
+    c = b[:2] if x[0] > 0 else b[:2].copy()
+    b[0] += 1.0
+    return np.sum(c * x[:2])
+
+
+def view_in_an_elif(x):
+    b = x * 2.0
+    if x[0] > 5:
+        c = x[:2] * 1.0
+    elif x[1] < 0:
+        c = b[1:]
+    else:
+        c = x[1:] * 3.0
+    b[1] = 0.0
+    return np.sum(c * x[1:])
+
+
+def view_through_unpacking_in_a_branch(x):
+    b = x * 2.0
+    if x[0] > 0:
+        c, d = b[:2], x[:2] * 1.0
+    else:
+        c, d = x[:2] * 1.0, b[:2].copy()
+    b[0] = 0.0
+    return np.sum(c * d)
+
+
+def transpose_in_a_branch(x):
+    b = x * 2.0
+    if x[0] > 0:
+        c = b.T
+    else:
+        c = b * 1.0
+    b *= 3.0
+    return np.sum(c * x)
+
+
+def view_in_a_list_in_a_loop_branch(x):
+    b = x * 2.0
+    cs = [x * 1.0]
+    for i in range(2):
+        if x[i] > 0:
+            cs.append(b[i:])
+    b[2] = 0.0
+    return np.sum(cs[-1] * x[-1])
+
+
+def view_in_a_loop(x, n):
+    b = x * 2.0
+    c = x * 1.0
+    for i in range(n):
+        if x[i] > 0:
+            c = b[i:]
+    b[2] = 0.0
+    return np.sum(c * c)
+
+
+def view_carried_to_the_next_turn(x, n):
+    b = x * 2.0
+    c = x * 1.0
+    for i in range(n):
+        b[2] = b[2] * 0.5 + x[0]
+        if x[i] > 0:
+            c = b[1:]
+    return np.sum(c * c)
+
+
+def view_in_a_while_loop(x, n):
+    b = x * 2.0
+    c = x[:1] * 1.0
+    i = 0
+    while i < n:
+        c = b[:1] if x[i] > 0 else c
+        i += 1
+    b[0] = 0.0
+    return np.sum(c * x[:1])
+
+
+def view_in_a_list_in_a_loop(x, n):
+    b = x * 2.0
+    cs = [x * 1.0]
+    for i in range(n):
+        cs = cs + [b[i:i + 1]] if x[i] > 0 else cs
+    b[0] = 0.0
+    return sum(np.sum(c) for c in cs)
+
+
+def view_then_stored_in_the_loop(x, n):
+    b = x * 2.0
+    c = x * 1.0
+    for i in range(n):
+        if x[i] > 0:
+            c = b[i:]
+        b[2] = 0.0
+        c = c * 1.0
+    return np.sum(c * c)
+
+
+POSITIVE_FIRST = np.array([0.3, -0.7, 1.1])
+ALL_NEGATIVE = np.array([-0.3, -0.7, -1.1])
+
+
+@pytest.mark.parametrize("f", [
+    view_in_one_branch, view_in_a_conditional_expression,
+    view_or_copy_in_a_conditional_expression, view_in_an_elif,
+    view_through_unpacking_in_a_branch, transpose_in_a_branch,
+    view_in_a_list_in_a_loop_branch])
+def test_a_view_made_in_one_branch_is_checked_after_the_join(f):
+    assert_refused(f, np.array([0.3, -0.7, 1.1]), match=VIEW_SHOWS)
+
+
+@pytest.mark.parametrize("f, x", [
+    (view_in_one_branch, ALL_NEGATIVE), (copy_in_a_conditional_expression, POSITIVE_FIRST),
+    (view_or_copy_in_a_conditional_expression, ALL_NEGATIVE),
+    (view_in_an_elif, np.array([0.3, 0.7, 1.1])), (view_in_an_elif, np.array([6.0, -1.0, 1.0])),
+    (view_through_unpacking_in_a_branch, ALL_NEGATIVE),
+    (transpose_in_a_branch, ALL_NEGATIVE), (view_in_a_list_in_a_loop_branch, ALL_NEGATIVE)])
+def test_the_path_that_made_no_view_is_differentiated(f, x):
+    assert_gradients(f, x)
+
+
+def test_the_refusal_names_what_the_user_wrote():
+    assert_refused(view_in_a_conditional_expression, X, match="where 'c', a view")
+
+
+LOOPS = [view_in_a_loop, view_carried_to_the_next_turn, view_in_a_while_loop,
+         view_in_a_list_in_a_loop, view_then_stored_in_the_loop]
+
+
+@pytest.mark.parametrize("f", LOOPS)
+def test_a_view_made_in_a_loop_is_checked_after_it(f):
+    assert_refused(f, POSITIVE_FIRST, 2, match=VIEW_SHOWS)
+
+
+@pytest.mark.parametrize("n", [0, 2, 3])
+@pytest.mark.parametrize("f", LOOPS)
+def test_loops_that_made_no_view_are_differentiated(f, n):
+    # With no turn (n = 0) the checks read names bound before the loop only.
+    assert_gradients(lambda x: f(x, n), ALL_NEGATIVE)

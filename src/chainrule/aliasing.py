@@ -126,7 +126,9 @@ def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
             order = _ProgramOrder(function)
         region = index_source(index, helper) if index is not None else None
         origin = parsed.origin(statement.user_statement)
-        for view, view_name in views:
+        # The names the user wrote first: their check raises, naming them, before one of
+        # a temporary (the value of `b[:2] if flag else z`) would.
+        for view, view_name in sorted(views, key=lambda view: not view[1].isidentifier()):
             if not activity.active(view) or not order.read_after(statement, view):
                 continue
             problem = TransformError(

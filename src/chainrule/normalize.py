@@ -537,6 +537,10 @@ class Normalizer:
         if base in self.view_of:              # v = b, or what a function of yours returned
             # (a copy: names joined later are not bound here)
             statement.chainrule_changes_given = list(self.view_of[base][1])
+        # The checks read these names: one a loop assigns is bound (to None) before it, in
+        # case the loop runs no turn.
+        for checked, _ in views + getattr(statement, "chainrule_changes_given", []):
+            self.bind_if_unbound(checked)
 
     def carried_views(self, body: list, headers: dict) -> None:
         """A change in place in a loop is seen by the next turn through what the loop
@@ -569,8 +573,8 @@ class Normalizer:
         self.bind_if_unbound(source)
         if source in self.views or source in self.params:
             self.views.add(target)
-        if source in self.view_of:
-            self.view_of[target] = (self.view_of[source][0], list(self.view_of[source][1]))
+        if source in self.view_of:      # a join's name may view what any path's may
+            self.merge_views({target: self.view_of[source]})
         for _, bases in list(self.view_of.values()):    # a view of `b` views its copy too
             bases += [(target, user) for base, user in bases if base == source
                       and (target, user) not in bases]
@@ -596,15 +600,22 @@ class Normalizer:
         test = self.condition(node.test)
         at = self.user_statement
         before = dict(self.current)
+        views_before = self.views_now()
         body, after_body = self.nested(node.body, before)
+        # A name first bound in the if has one SSA name in both branches: each branch
+        # starts from what was known before it, and the join keeps what either knows.
+        views_after_body, self.view_of = self.view_of, views_before
         orelse, after_orelse = self.nested(node.orelse, before)
+        self.merge_views(views_after_body)
         self.user_statement = at
+        joins = {}
         for variable in sorted(set(after_body) | set(after_orelse)):
             in_body, in_orelse = after_body.get(variable), after_orelse.get(variable)
             if in_body == in_orelse:
                 self.current[variable] = in_body
                 continue
             joined = self.namer.version(variable)          # phi: one name after the if
+            joins[joined] = (in_body, in_orelse)
             for version, block in ((in_body, body), (in_orelse, orelse)):
                 if version is None:
                     # Unbound on this path (Python would fail only if it were read): bind
@@ -615,8 +626,59 @@ class Normalizer:
                 elif not _rename_last_definition(block, version, joined):
                     self.copy(joined, version, block, at)
             self.current[variable] = joined
+        self.join_views(joins, name_ids(body + orelse, gast.Store))
         statement = make(gast.If, test=test, body=body or [make(gast.Pass)], orelse=orelse)
         self.emit(statement)
+
+    def views_now(self) -> dict:
+        """A copy of ``view_of`` that later changes to it leave alone."""
+        return {version: (user, list(bases)) for version, (user, bases) in
+                self.view_of.items()}
+
+    def merge_views(self, other: dict) -> None:
+        """Let ``view_of`` also hold what ``other`` (another path's) holds."""
+        for version, (user, bases) in other.items():
+            mine = self.view_of.setdefault(version, (user, []))[1]
+            mine += [base for base in bases if base not in mine]
+
+    def join_views(self, joins: dict[str, tuple], assigned: set[str]) -> None:
+        """After a join (``joins``: joined name -> the versions it joins), a joined name may
+        be a view of whatever any of its versions may view: a view made on one path is
+        checked on every path after it. A viewed name that the joined paths assign
+        (``assigned``) is replaced by the name it is joined into; one not joined and not
+        live is left out (a temporary of one path: a check may read only names bound on
+        its path)."""
+        renamed = {version: joined for joined, versions in joins.items()
+                   for version in versions if version is not None}
+        for joined, versions in joins.items():
+            for version in versions:
+                if version in self.views:
+                    self.views.add(joined)
+                if version in self.view_of:
+                    self.merge_views({joined: self.view_of[version]})
+        self.prune_views(assigned | set(joins), renamed)
+
+    def prune_views(self, assigned: set[str], renamed: dict[str, str]) -> None:
+        """After a join, what ``view_of`` says of the names the joined paths assign: a name
+        joined into another is replaced by it (``renamed``); one neither joined nor live is
+        left out."""
+        live = set(self.current.values())
+        for version in assigned:
+            entry = self.view_of.get(version)
+            if entry is None:
+                continue
+            if version not in live:         # a temporary of one path: no check reads it
+                del self.view_of[version]
+                continue
+            bases = []
+            for base, user in entry[1]:
+                base = renamed.get(base, base)
+                if base != version and (base in live or base not in assigned) and \
+                        (base, user) not in bases:
+                    bases.append((base, user))
+            entry[1][:] = bases
+            if not bases:
+                del self.view_of[version]
 
     def conditional_expression(self, node):
         """``a if c else b`` as an if statement assigning a temporary in each branch."""
@@ -630,6 +692,9 @@ class Normalizer:
         self.if_statement(gast.copy_location(
             make(gast.If, test=test, body=branches[:1], orelse=branches[1:]), node))
         self.user_statement = outer
+        if self.current[temporary] in self.view_of:     # messages name what the user wrote
+            bases = self.view_of[self.current[temporary]][1]
+            self.view_of[self.current[temporary]] = (to_source(node).strip(), bases)
         return _normalized(name(self.current[temporary]))
 
     def comprehension(self, node):
@@ -715,6 +780,9 @@ class Normalizer:
         before = dict(self.current)
         for variable, version in after_body.items():
             self.current[variable] = headers.get(variable, version)
+        self.prune_views(name_ids(body, gast.Store), {
+            after_body[variable]: header for variable, header in headers.items()
+            if variable in after_body})
         loop.chainrule_headers = headers
         loop.chainrule_exit_flags = [self.current[f] for f in getattr(
             loop.chainrule_user, "chainrule_exit_flags", [])]

@@ -347,3 +347,347 @@ def test_a_view_made_in_a_loop_is_checked_after_it(f):
 def test_loops_that_made_no_view_are_differentiated(f, n):
     # With no turn (n = 0) the checks read names bound before the loop only.
     assert_gradients(lambda x: f(x, n), ALL_NEGATIVE)
+
+
+# -- class 6: in-place effects hidden in expressions are refused, never run unseen -------------
+
+GLOBAL_ARRAY = np.array([1.0, 2.0, 3.0])
+GLOBAL_LIST = [1.0, 2.0]
+SCALE = 2.0
+
+
+def fill_in_a_lambda(x):
+    y = x * 1.0
+    f = lambda a: a.fill(2.0)
+    f(y)
+    return np.sum(y * x)
+
+
+def fill_the_argument_in_a_lambda(x):
+    f = lambda a: a.fill(2.0)
+    f(x)
+    return np.sum(x)
+
+
+def sort_in_a_comprehension(x):
+    y = x * 1.0
+    [y.sort() for _ in range(2)]
+    return np.sum(y * x)
+
+
+def sort_the_argument_in_a_comprehension(x):
+    [x.sort() for _ in range(2)]
+    return np.sum(x * x)
+
+
+def append_in_a_lambda(x):
+    xs = []
+    f = lambda v: xs.append(v)
+    f(x * 2.0)
+    return np.sum(xs[0])
+
+
+def append_in_a_comprehension(x):
+    xs = []
+    [xs.append(v * 2.0) for v in x]
+    return sum(xs)
+
+
+def fill_in_a_conditional_expression(x):
+    y = x * 1.0
+    z = (y.fill(0.0), y)[1] if x[0] > 0 else y
+    return np.sum(z * x)
+
+
+def sort_in_a_conditional_expression(x):
+    y = x * 1.0
+    r = y.sort() if x[0] > 0 else None
+    return np.sum(y * x)
+
+
+def fill_through_a_default_argument(x):
+    y = x * 1.0
+    g = lambda a=y: a.fill(0.0)
+    g()
+    return np.sum(y * x)
+
+
+def update_in_a_lambda(x):
+    d = {"a": x}
+    f = lambda: d.update(a=x * 2.0)
+    f()
+    return np.sum(d["a"])
+
+
+def reverse_in_a_lambda(x):
+    y = [x[0], x[1]]
+    f = lambda: y.reverse()
+    f()
+    return y[0] * 2.0 + y[1]
+
+
+def setattr_in_a_lambda(x):
+    y = x * 1.0
+    h = lambda a: setattr(a, "shape", (3, 1))
+    h(y)
+    return np.sum(y * x)
+
+
+def partition_method(x):
+    y = x * 1.0
+    y.partition(1)
+    return np.sum(y * x)
+
+
+def sort_method_as_a_value(x):
+    y = x * 1.0
+    g = y.sort
+    g()
+    return np.sum(y * x)
+
+
+def fill_through_getattr(x):
+    y = np.ones(3)
+    getattr(y, "fill")(2.0)
+    return np.sum(y * x)
+
+
+def fill_from_the_class(x):
+    y = np.ones(3)
+    z = y * x
+    g = np.ndarray.fill
+    g(y, 2.0)
+    return np.sum(z * y)
+
+
+def sort_from_the_class(x):
+    y = np.ones(3) * x
+    np.ndarray.sort(y)
+    return np.sum(y * x)
+
+
+def append_from_the_class(x):
+    xs = [1.0]
+    list.append(xs, x[0])
+    return xs[0] * xs[-1]
+
+
+def copyto_as_a_value(x):
+    y = np.ones(3)
+    z = y * x
+    g = np.copyto
+    g(y, 2.0)
+    return np.sum(z * y)
+
+
+def _apply(f, a, b):
+    f(a, b)
+    return 0.0
+
+
+def copyto_passed_to_a_function(x):
+    y = np.ones(3)
+    z = y * x
+    _apply(np.copyto, y, 2.0)
+    return np.sum(z * y)
+
+
+def copyto_in_a_lambda(x):
+    y = x * 1.0
+    f = lambda a: np.copyto(a, 0.0)
+    f(y)
+    return np.sum(y * x)
+
+
+def copyto_in_a_comprehension(x):
+    y = x * 1.0
+    [np.copyto(y, v) for v in [x * 2.0]]
+    return np.sum(y * x)
+
+
+def put_function(x):
+    y = x * 1.0
+    np.put(y, [0], x[1])
+    return np.sum(y * y)
+
+
+def out_keyword_in_a_conditional_expression(x):
+    y = np.ones(3) * x
+    z = np.negative(x, out=y) if x[0] > 0 else y
+    return np.sum(z * y)
+
+
+def iadd_method_in_a_lambda(x):
+    b = x * 1.0
+    h = lambda a: a.__iadd__(1.0)
+    h(b)
+    return np.sum(b * x)
+
+
+def global_array_updated(x):
+    a = GLOBAL_ARRAY
+    a += x
+    return np.sum(a * x)
+
+
+def global_array_stored_into(x):
+    a = GLOBAL_ARRAY
+    a[0] = x[0]
+    return np.sum(a * x)
+
+
+def global_array_through_a_copy(x):
+    a = GLOBAL_ARRAY
+    b = a
+    b *= 2.0
+    return np.sum(b * x)
+
+
+def global_array_on_one_path(x):
+    a = GLOBAL_ARRAY if x[0] > 0 else x * 1.0
+    a[1] = 0.0
+    return np.sum(a * x)
+
+
+def global_array_on_a_later_turn(x):
+    a = x * 1.0
+    for _ in range(2):
+        a += x
+        a = GLOBAL_ARRAY
+    return np.sum(a * x)
+
+
+def global_array_stored_on_a_later_turn(x):
+    a = x * 1.0
+    for _ in range(2):
+        a[0] = x[1]
+        a = GLOBAL_ARRAY
+    return np.sum(a * x)
+
+
+def global_list_extended(x):
+    a = GLOBAL_LIST
+    a += [x[0]]
+    return sum(a)
+
+
+def global_list_appended(x):
+    a = GLOBAL_LIST
+    a.append(x[0])
+    return sum(a)
+
+
+def item_another_name_holds(x):
+    y = np.ones(3)
+    s = [y]
+    s[0] += x
+    return np.sum(y * x)
+
+
+def item_of_a_dict_another_name_holds(x):
+    y = x * 1.0
+    d = {"a": y}
+    d["a"] *= 2.0
+    return np.sum(y * x)
+
+
+def item_that_is_the_argument(x):
+    s = [x]
+    s[0] += 1.0
+    return np.sum(s[0] * x)
+
+
+@pytest.mark.parametrize("f, match", [
+    (fill_in_a_lambda, r"\.fill\(\) changes 'a' in place"),
+    (fill_the_argument_in_a_lambda, r"\.fill\(\) changes 'a' in place"),
+    (sort_in_a_comprehension, r"\.sort\(\) changes 'y' in place"),
+    (sort_the_argument_in_a_comprehension, "changes an object from outside the function"),
+    (append_in_a_lambda, r"\.append\(\) inside an expression changes 'xs'"),
+    (append_in_a_comprehension, r"\.append\(\) inside an expression changes 'xs'"),
+    (fill_in_a_conditional_expression, r"\.fill\(\) changes 'y' in place"),
+    (sort_in_a_conditional_expression, r"\.sort\(\) changes 'y' in place"),
+    (fill_through_a_default_argument, r"\.fill\(\) changes 'a' in place"),
+    (update_in_a_lambda, r"\.update\(\) changes 'd' in place"),
+    (reverse_in_a_lambda, r"\.reverse\(\) changes 'y' in place"),
+    (setattr_in_a_lambda, r"setattr\(\) changes an object in place"),
+    (partition_method, r"\.partition\(\) changes 'y' in place"),
+    (sort_method_as_a_value, r"the method \.sort is taken as a value"),
+    (fill_through_getattr, r"getattr\(\.\.\., 'fill'\) takes an in-place method"),
+    (fill_from_the_class, "ndarray.fill writes into an existing array and is taken as a value"),
+    (sort_from_the_class, "ndarray.sort writes into an existing array"),
+    (append_from_the_class, r"list\.append\(\) changes its first argument in place"),
+    (copyto_as_a_value, "numpy.copyto writes into an existing array and is taken as a value"),
+    (copyto_passed_to_a_function, "numpy.copyto writes into an existing array and is taken"),
+    (copyto_in_a_lambda, "numpy.copyto writes into an existing array"),
+    (copyto_in_a_comprehension, "numpy.copyto writes into an existing array"),
+    (put_function, "numpy.put writes into an existing array"),
+    (out_keyword_in_a_conditional_expression, r"numpy.negative\(out=...\) writes into"),
+    (iadd_method_in_a_lambda, r"\.__iadd__\(\) changes 'a' in place"),
+    (global_array_updated, "in-place update of 'a', which names the same array as "
+                           "'GLOBAL_ARRAY'"),
+    (global_array_stored_into, "assignment into 'a', which names the same object as "
+                               "'GLOBAL_ARRAY'"),
+    (global_array_through_a_copy, "in-place update of 'b', which names the same array as "
+                                  "'GLOBAL_ARRAY'"),
+    (global_array_on_one_path, "assignment into 'a', which names the same object as "
+                               "'GLOBAL_ARRAY' \\("),
+    (global_array_on_a_later_turn, "names the same array as 'GLOBAL_ARRAY'"),
+    (global_array_stored_on_a_later_turn, "'GLOBAL_ARRAY' on a later turn of the loop"),
+    (global_list_extended, "'a', which names the same array as 'GLOBAL_LIST'"),
+    (global_list_appended, r"in-place change of the list 'a' \(a.append\(...\)\), which is "
+                           "also 'GLOBAL_LIST'"),
+    (item_another_name_holds, r"in-place update of 's\[0\]', which names the same array as "
+                              "'y'"),
+    (item_of_a_dict_another_name_holds, "in-place update of 'd\\['a'\\]', which names the "
+                                        "same array as 'y'"),
+    (item_that_is_the_argument, r"in-place update of 's\[0\]', which names the same array "
+                                "as 'x'"),
+])
+def test_hidden_in_place_changes_are_refused(f, match):
+    globals_before = GLOBAL_ARRAY.copy(), list(GLOBAL_LIST)
+    assert_refused(f, X.copy(), match=match)
+    np.testing.assert_array_equal(GLOBAL_ARRAY, globals_before[0])
+    assert GLOBAL_LIST == globals_before[1]
+
+
+def global_number_updated(x):
+    a = SCALE
+    a += x[0]
+    return a * x[1]
+
+
+def global_array_read(x):
+    a = GLOBAL_ARRAY
+    a = a + x
+    return np.sum(a * x)
+
+
+def list_item_updated(x):
+    s = [x * 1.0]
+    s[0] += x
+    return np.sum(s[0] * x)
+
+
+def number_item_updated(x):
+    s = [1.0, 2.0]
+    s[0] += x[0]
+    return np.sum(s[0] * x)
+
+
+def append_statement_in_a_nested_function(x):
+    xs = []
+
+    def keep(v):
+        xs.append(v * 2.0)
+        return 0.0
+
+    keep(x)
+    return np.sum(xs[0] * x)
+
+
+@pytest.mark.parametrize("f", [global_number_updated, global_array_read, list_item_updated,
+                               number_item_updated, append_statement_in_a_nested_function])
+def test_what_python_rebinds_or_the_normal_form_follows_is_differentiated(f):
+    globals_before = GLOBAL_ARRAY.copy()
+    assert_gradients(f, X)
+    np.testing.assert_array_equal(GLOBAL_ARRAY, globals_before)

@@ -387,15 +387,15 @@ class GradientBuilder:
         what = ", ".join([repr(n) for n in names_] + [n for n in shared if not n.isidentifier()])
         origin = self.parsed.origin(user)
         if isinstance(user, gast.AugAssign) and not is_list:
-            target = user.target.id
+            target = to_source(user.target).strip()         # a, or xs[0] (xs = [a])
             copy = f"{target} = {names_[0]}.copy()" if names_ else \
                 f"iterate over {target}.copy()"
             return TransformError(
                 f"cannot differentiate {self.parsed.name}: in-place update of '{target}', "
                 f"which names the same array as {what}",
                 construct="in-place update of a shared array", origin=origin,
-                hint=f"write {target} = {target} <op> ... to make a new array, or copy "
-                     f"first ({copy})")
+                hint=f"write {target} = {target} <op> ... to make a new array" + (
+                    f", or copy first ({copy})" if target.isidentifier() else ""))
         if isinstance(user, gast.AugAssign):               # xs += ys
             target = user.target.id
             change = f"{target} {'*' if isinstance(user.op, gast.Mult) else '+'}= ..."

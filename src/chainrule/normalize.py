@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import builtins
 import types
+from types import ModuleType
 from dataclasses import dataclass, field
 
 import gast
@@ -81,6 +82,7 @@ class Normalizer:
     def __init__(self, parsed: ParsedFunction):
         self.parsed = parsed
         self.namer = Namer.for_function(parsed.node)
+        self.written = name_ids(parsed.node)            # the names the user wrote
         self.params = parameter_names(parsed.node)
         self.lowered = lower_exits(parsed.node, self.namer)
         self.local_names = _stored_names(self.lowered) | set(self.params)
@@ -110,6 +112,10 @@ class Normalizer:
         # arrays in place is marked with them (see chainrule/aliasing.py).
         self.view_of: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self.containers: set[str] = set()             # SSA names of list/tuple/dict values
+        # SSA name -> the global or closure names whose object it may be (`a = G`): an
+        # in-place change of it would change that object, outside the function.
+        self.outside: dict[str, set[str]] = {}
+        self.shown: dict[str, str] = {}                # renamed local -> the name written
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -210,6 +216,14 @@ class Normalizer:
         if isinstance(node, gast.Call):
             return self.call(node)
         if isinstance(node, gast.Attribute):
+            if node.attr in _MUTATING_METHODS:
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: the method .{node.attr} is "
+                    f"taken as a value; calling it later would change "
+                    f"'{to_source(node.value).strip()}' in place, which chainrule cannot "
+                    f"follow", construct="in-place method as a value",
+                    origin=self.parsed.origin(node),
+                    hint="call a function that returns a new object instead (e.g. np.sort)")
             return make(gast.Attribute, value=self.atom(node.value), attr=node.attr,
                         ctx=gast.Load())
         if isinstance(node, gast.Subscript):
@@ -252,6 +266,7 @@ class Normalizer:
             return self.operation(total)
         if isinstance(func, gast.Name) and func.id in self.local_functions:
             return self.inline_call(func.id, node)
+        self.refuse_hidden_mutation(node)
         if isinstance(func, gast.Name) or self.is_global_reference(func):
             callee = self.atom(func)
         elif isinstance(func, gast.Attribute):
@@ -298,6 +313,7 @@ class Normalizer:
         owner = call.func.value.id
         current = self.read(owner, call.func.value)
         others = (self.shared.get(current.id, set()) - {owner}) | self.held.get(current.id, set())
+        others |= self.outside.get(current.id, set())
         added = self.atom(call.args[0])
         if call.func.attr == "append":
             self.hold(make(gast.List, elts=[added], ctx=gast.Load()), owner)
@@ -311,27 +327,71 @@ class Normalizer:
             self.block[-1].chainrule_iterated = (*self.iterated[owner], True)
         return True
 
+    def refuse_hidden_mutation(self, call) -> None:
+        """A call in an expression (an argument, a lambda's or a comprehension's value, a
+        conditional expression, an inlined function's return) that changes an object in
+        place: refused, as it would run without the normal form seeing the change (only
+        ``xs.append(v)`` and ``xs.extend(ys)`` as statements of their own are followed)."""
+        func = call.func
+        if self.is_builtin(func, ("getattr",)) and len(call.args) > 1 and isinstance(
+                call.args[1], gast.Constant) and call.args[1].value in _MUTATING_METHODS:
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: getattr(..., "
+                f"{call.args[1].value!r}) takes an in-place method as a value; calling it "
+                f"would change the object in place, which chainrule cannot follow",
+                construct="in-place method as a value", origin=self.parsed.origin(call),
+                hint="call a function that returns a new object instead (e.g. np.sort)")
+        if self.is_builtin(func, ("setattr", "delattr")):
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: {func.id}() changes an object in "
+                f"place, which chainrule cannot follow", construct=f"{func.id}()",
+                origin=self.parsed.origin(call),
+                hint="build a new object instead (e.g. y = y.reshape(...) for a shape)")
+        if not (isinstance(func, gast.Attribute) and func.attr in _MUTATING_METHODS):
+            return
+        self.refuse_global_mutation(call)
+        owner = _owner(func)
+        if isinstance(owner, gast.Name) and owner.id in self.local_names:   # xs.append
+            shown = self.shown.get(owner.id, owner.id)
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: .{func.attr}() inside an "
+                f"expression changes '{shown}' in place, which chainrule cannot follow",
+                construct="in-place method inside an expression",
+                origin=self.parsed.origin(call),
+                hint=f"call it as a statement of its own ({shown}.{func.attr}(...)), or "
+                     f"build a new list with a comprehension or +")
+
     def refuse_global_mutation(self, call) -> None:
         """``G.append(x)`` on a global or closure object would change state outside the
         function (and its value could not be followed): refused."""
         if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
                 and call.func.attr in _MUTATING_METHODS):
             return
-        owner = call.func.value
-        while isinstance(owner, (gast.Attribute, gast.Subscript)):
-            owner = owner.value
+        owner = _owner(call.func)
         if not isinstance(owner, gast.Name):
             return
+        if owner.id not in self.local_names:
+            resolved = resolve_global(self.parsed, owner.id)
+            if isinstance(resolved, ModuleType):
+                return          # np.put(y, ...): the NumPy function's own check refuses it
+            if isinstance(resolved, type):                  # list.append(xs, v)
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: {owner.id}."
+                    f"{call.func.attr}() changes its first argument in place, which "
+                    f"chainrule cannot follow", construct="in-place method",
+                    origin=self.parsed.origin(call),
+                    hint="build a new object instead (a new list or dict, or np.sort)")
         local = owner.id in self.local_names and owner.id not in self.params
         if local and call.func.attr not in ("append", "extend"):
+            shown = self.shown.get(owner.id, owner.id)
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
-                f"'{owner.id}' in place, which chainrule cannot follow",
+                f"'{shown}' in place, which chainrule cannot follow",
                 construct="in-place method", origin=self.parsed.origin(call),
-                hint=(f"write the operator instead ({owner.id} = {owner.id} + ..., or "
-                      f"{owner.id} += ...)" if call.func.attr.startswith("__i") else
-                      f"use the function that returns a new object (e.g. {owner.id} = "
-                      f"np.sort({owner.id}), or a new list/dict) instead"))
+                hint=(f"write the operator instead ({shown} = {shown} + ..., or "
+                      f"{shown} += ...)" if call.func.attr.startswith("__i") else
+                      f"use the function that returns a new object (e.g. {shown} = "
+                      f"np.sort({shown}), or a new list/dict) instead"))
         if not local:
             raise TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
@@ -345,11 +405,15 @@ class Normalizer:
         owner = target.value.id
         base = self.read(owner, target.value)
         others = (self.shared.get(base.id, set()) - {owner}) | self.held.get(base.id, set())
+        others |= self.outside.get(base.id, set())
         problem = None
         if owner in self.params and self.current.get(owner) == owner:
             problem = (f"assignment into argument '{owner}' would change the caller's object",
                        f"copy it first ({owner} = {owner}.copy())")
         elif others:
+            # (a temporary, the value of `G if c else z`, is named by what it may be)
+            others = {o for o in others if o in self.written or not o.isidentifier()} or \
+                others
             names_ = sorted(o for o in others if o.isidentifier())
             problem = (f"assignment into '{owner}', which names the same object as "
                        f"{', '.join([repr(o) for o in names_] + sorted(others - set(names_)))}",
@@ -435,6 +499,7 @@ class Normalizer:
         renames = {local: self.namer.fresh(local)
                    for local in _stored_names(node.body) | set(positional + keyword_only)}
         self.local_names.update(renames.values())
+        self.shown.update({renamed: local for local, renamed in renames.items()})
         body = [_renamed(clone(statement), renames) for statement in node.body]
         inner = make(gast.FunctionDef, name=function_name, args=node.args, body=body,
                      decorator_list=[], returns=None)
@@ -557,6 +622,33 @@ class Normalizer:
                         all(view != header for view, _ in views):
                     views.append((header, holder[0]))
 
+    def carried_outside(self, body: list, headers: dict) -> None:
+        """A loop's next turn may change in place what a later statement of its body bound
+        to an object from outside the function (``a += x; a = G``): such a change is
+        refused as one on ``a = G; a += x`` is (it is only known once the body is done)."""
+        carried = {header: self.outside[header] for header in headers.values()
+                   if header in self.outside}
+        if not carried:
+            return
+        for statement in walk(body):
+            changes = getattr(statement, "chainrule_changes", None)
+            base = changes[0] if changes else statement.value.left.id if getattr(
+                statement, "chainrule_appended", None) else None
+            if base not in carried:
+                continue
+            if isinstance(statement.targets[0], gast.Subscript):
+                owner = statement.user_statement.targets[0].value.id
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: assignment into '{owner}', "
+                    f"which names the same object as "
+                    f"{', '.join(repr(n) for n in sorted(carried[base]))} on a later turn "
+                    f"of the loop (assignment into an element)",
+                    construct="assignment into an element", hint=f"copy it first ({owner} = "
+                    f"{sorted(carried[base])[0]}.copy())",
+                    origin=self.parsed.origin(statement.user_statement))
+            statement.chainrule_shared_with = sorted(
+                set(getattr(statement, "chainrule_shared_with", None) or ()) | carried[base])
+
     def nested(self, statements: list, current: dict) -> tuple[list, dict]:
         """Normalize ``statements`` into a block of their own, starting from the SSA map
         ``current``; returns the block and the map at its end."""
@@ -575,6 +667,8 @@ class Normalizer:
             self.views.add(target)
         if source in self.view_of:      # a join's name may view what any path's may
             self.merge_views({target: self.view_of[source]})
+        if source in self.outside:
+            self.outside.setdefault(target, set()).update(self.outside[source])
         for _, bases in list(self.view_of.values()):    # a view of `b` views its copy too
             bases += [(target, user) for base, user in bases if base == source
                       and (target, user) not in bases]
@@ -601,12 +695,16 @@ class Normalizer:
         at = self.user_statement
         before = dict(self.current)
         views_before = self.views_now()
+        outside_before = {version: set(names_) for version, names_ in self.outside.items()}
         body, after_body = self.nested(node.body, before)
         # A name first bound in the if has one SSA name in both branches: each branch
         # starts from what was known before it, and the join keeps what either knows.
         views_after_body, self.view_of = self.view_of, views_before
+        outside_after_body, self.outside = self.outside, outside_before
         orelse, after_orelse = self.nested(node.orelse, before)
         self.merge_views(views_after_body)
+        for version, names_ in outside_after_body.items():
+            self.outside.setdefault(version, set()).update(names_)
         self.user_statement = at
         joins = {}
         for variable in sorted(set(after_body) | set(after_orelse)):
@@ -654,6 +752,8 @@ class Normalizer:
             for version in versions:
                 if version in self.views:
                     self.views.add(joined)
+                if version in self.outside:
+                    self.outside.setdefault(joined, set()).update(self.outside[version])
                 if version in self.view_of:
                     self.merge_views({joined: self.view_of[version]})
         self.prune_views(assigned | set(joins), renamed)
@@ -777,6 +877,7 @@ class Normalizer:
             if after_body.get(variable, header) != header:
                 self.copy(header, after_body[variable], body, at)   # back for the next turn
         self.carried_views(body, headers)
+        self.carried_outside(body, headers)
         before = dict(self.current)
         for variable, version in after_body.items():
             self.current[variable] = headers.get(variable, version)
@@ -931,6 +1032,10 @@ class Normalizer:
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
         self.note_views(version, identifier, value)
+        self.outside.pop(version, None)
+        if isinstance(value, gast.Name) and (value.id in self.outside or
+                                             value.id not in self.local_names):
+            self.outside[version] = set(self.outside.get(value.id, {value.id}))
         if isinstance(value, (gast.Tuple, gast.List)):
             self.lengths[version] = len(value.elts)
 
@@ -1058,14 +1163,23 @@ class Normalizer:
             element = make(gast.Subscript, value=base, slice=index, ctx=gast.Load())
             total = make(gast.BinOp, left=self.atom(element), op=node.op,
                          right=self.atom(node.value))
-            self.store_item(node.target, self.atom(total), index)
+            value = self.atom(total)
+            holders = sorted({user for _, user in self.view_of.get(base.id, ("", []))[1]
+                              if user.isidentifier()} - {node.target.value.id})
+            if base.id in self.containers and holders and isinstance(value, gast.Name) and \
+                    self.block and self.block[-1].targets[0].id == value.id:
+                # xs[0] += v changes an array or list item in place, which these names
+                # (xs = [y]) also hold: refused when the code runs if the item is one.
+                self.block[-1].chainrule_shared_with = holders
+            self.store_item(node.target, value, index)
         elif isinstance(node, gast.AugAssign):
             if node.target.id in self.params and self.current.get(node.target.id) == \
                     node.target.id:
                 self.changed_arguments.setdefault(node.target.id, self.user_statement)
             current = self.read(node.target.id, node.target)
             others = self.shared.get(current.id, set()) - {node.target.id}
-            others = others | self.held.get(current.id, set())
+            others = others | self.held.get(current.id, set()) | self.outside.get(current.id,
+                                                                                set())
             if current.id in self.views and not others and node.target.id not in self.params:
                 others = {"the array or list it may be a slice, row or item of"}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
@@ -1201,7 +1315,8 @@ def _loaded_names(statements: list) -> set[str]:
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
                      "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put",
-                     "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard"} | {
+                     "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard",
+                     "partition", "shuffle", "__setattr__", "__delattr__"} | {
     f"__i{operation}__" for operation in ("add", "sub", "mul", "truediv", "floordiv", "mod",
                                           "pow", "matmul", "and", "or", "xor", "lshift",
                                           "rshift")}       # b.__iadd__(x): b += x, in place
@@ -1211,6 +1326,14 @@ _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "b
                    "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
                    "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
                    "real", "imag", "matrix_transpose"}
+
+
+def _owner(func):
+    """The name a method is reached from: ``xs`` in ``xs.append``, ``d["k"].sort``."""
+    owner = func.value
+    while isinstance(owner, (gast.Attribute, gast.Subscript)):
+        owner = owner.value
+    return owner
 
 
 def _viewed_names(value) -> list[str]:

@@ -102,7 +102,20 @@ class Classifier:
         operation = self.value(statement, target, value)
         return operation
 
+    def refuse_writer_as_value(self, value) -> None:
+        """``g = np.copyto`` (or one passed to a function): a later ``g(y, x)`` would write
+        into ``y`` unseen."""
+        if isinstance(value, (gast.Name, gast.Attribute)) and not self.names([_root(value)]):
+            primal = resolve_dotted(self.parsed, value, self.locals)
+            if _writes_in_place(primal, value):
+                raise self.error(value, f"{describe_callable(primal)} writes into an "
+                                        f"existing array and is taken as a value, which "
+                                        f"cannot be differentiated", "in-place NumPy write",
+                                 "build a new array instead (e.g. np.where, or y = y.copy(); "
+                                 "y[index] = value)")
+
     def value(self, statement, target, value) -> Operation:
+        self.refuse_writer_as_value(value)
         if isinstance(value, gast.Name):
             inputs = self.names([value])
             return Operation(statement, target, COPY if inputs else CONSTANT, inputs)
@@ -139,6 +152,8 @@ class Classifier:
     def call(self, statement, target, call) -> Operation:
         func = call.func
         args, keywords = list(call.args), list(call.keywords)
+        for argument in args + [keyword.value for keyword in keywords]:
+            self.refuse_writer_as_value(argument)
         if isinstance(func, gast.Attribute) and self.names([func.value]):
             # A method of a local value: x.sum(axis=0) is differentiated as np.sum(x, axis=0).
             primal = method_function(func.attr)
@@ -259,8 +274,11 @@ class Classifier:
 
 
 _IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
-                     np.random.shuffle, operator.setitem, operator.delitem, operator.iand,
-                     operator.ior} | {
+                     np.put_along_axis, np.random.shuffle, operator.setitem,
+                     operator.delitem, operator.iand, operator.ior, setattr, delattr} | {
+    getattr(np.ndarray, name_) for name_ in ("fill", "sort", "partition", "put", "resize",
+                                             "setfield", "itemset", "byteswap", "setflags")
+    if hasattr(np.ndarray, name_)} | {       # g = np.ndarray.fill; g(y, 0.0)
     function for name_, function in vars(operator).items()
     if name_.startswith("i") and name_[1:] in vars(operator) and callable(function)}  # iadd
 

@@ -691,3 +691,93 @@ def test_what_python_rebinds_or_the_normal_form_follows_is_differentiated(f):
     globals_before = GLOBAL_ARRAY.copy()
     assert_gradients(f, X)
     np.testing.assert_array_equal(GLOBAL_ARRAY, globals_before)
+
+
+# A nested function's parameter is the caller's object: changing it changes the caller's.
+
+def append_to_the_parameter_of_a_nested_function(x):
+    xs = [x[0]]
+
+    def add(items, v):
+        items.append(v)
+        return 0.0
+
+    add(xs, x[1] * 2.0)
+    return xs[-1] * x[2]
+
+
+def append_to_a_comprehension_through_a_nested_function(x):
+    xs = [v * 1.0 for v in x]
+
+    def add(items, v):
+        items.append(v)
+        return 0.0
+
+    add(xs, x[1] * 2.0)
+    return xs[-1] * x[2]
+
+
+def store_into_a_dict_through_a_nested_function(x):
+    d = {"a": x[0]}
+
+    def put(m):
+        m["b"] = x[1]
+        return 0.0
+
+    put(d)
+    return d["b"] * x[2]
+
+
+def store_into_a_list_through_a_nested_function(x):
+    xs = [v * 1.0 for v in x]
+
+    def put(items):
+        items[0] = x[1] * 3.0
+        return 0.0
+
+    put(xs)
+    return xs[0] * x[2]
+
+
+def _items(a):
+    return [v * 1.0 for v in a]
+
+
+def store_into_a_list_from_a_call(x):
+    xs = _items(x)
+
+    def put(items):
+        items[0] = x[1] * 3.0
+        return 0.0
+
+    put(xs)
+    return xs[0] * x[2]
+
+
+@pytest.mark.parametrize("f, match", [
+    (append_to_the_parameter_of_a_nested_function,
+     r"in-place change of the list .*, which is also 'xs'"),
+    (append_to_a_comprehension_through_a_nested_function,
+     r"in-place change of the list .*, which is also 'xs'"),
+    (store_into_a_dict_through_a_nested_function,
+     "assignment into 'm', which names the same object as 'd'"),
+    (store_into_a_list_through_a_nested_function,
+     "assignment into 'items', which names the same object as 'xs'"),
+    (store_into_a_list_from_a_call, "'items' shares its memory with 'xs'")])
+def test_changing_a_nested_functions_parameter_is_refused(f, match):
+    assert_refused(f, X.copy(), match=match)
+
+
+def rebound_parameter_of_a_nested_function(x):
+    xs = [v * 1.0 for v in x]
+
+    def put(items):
+        items = items + [x[0]]
+        items[0] = 5.0
+        return items[0] * x[1] + items[-1]
+
+    return put(xs) + xs[0]
+
+
+def test_a_rebound_parameter_is_the_nested_functions_own():
+    assert_gradients(rebound_parameter_of_a_nested_function, X)

@@ -116,6 +116,8 @@ class Normalizer:
         # in-place change of it would change that object, outside the function.
         self.outside: dict[str, set[str]] = {}
         self.shown: dict[str, str] = {}                # renamed local -> the name written
+        self.aliases: dict[str, set[str]] = {}         # a nested function's parameter -> the
+        #                                                caller's name for its object
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -313,7 +315,7 @@ class Normalizer:
         owner = call.func.value.id
         current = self.read(owner, call.func.value)
         others = (self.shared.get(current.id, set()) - {owner}) | self.held.get(current.id, set())
-        others |= self.outside.get(current.id, set())
+        others |= self.outside.get(current.id, set()) | self.aliases.get(current.id, set())
         added = self.atom(call.args[0])
         if call.func.attr == "append":
             self.hold(make(gast.List, elts=[added], ctx=gast.Load()), owner)
@@ -322,7 +324,7 @@ class Normalizer:
         if call.func.attr == "append":
             self.block[-1].chainrule_appended = 1        # the reverse slices off the end
         if others:
-            self.block[-1].chainrule_shared_with = sorted(others)
+            self.block[-1].chainrule_shared_with = sorted(self.displayed(others))
         if owner in self.iterated:     # the loop sees the new length, read elements or not
             self.block[-1].chainrule_iterated = (*self.iterated[owner], True)
         return True
@@ -406,21 +408,20 @@ class Normalizer:
         base = self.read(owner, target.value)
         others = (self.shared.get(base.id, set()) - {owner}) | self.held.get(base.id, set())
         others |= self.outside.get(base.id, set())
+        shown = self.shown.get(owner, owner)
         problem = None
         if owner in self.params and self.current.get(owner) == owner:
             problem = (f"assignment into argument '{owner}' would change the caller's object",
                        f"copy it first ({owner} = {owner}.copy())")
         elif others:
-            # (a temporary, the value of `G if c else z`, is named by what it may be)
-            others = {o for o in others if o in self.written or not o.isidentifier()} or \
-                others
+            others = self.displayed(others)
             names_ = sorted(o for o in others if o.isidentifier())
-            problem = (f"assignment into '{owner}', which names the same object as "
+            problem = (f"assignment into '{shown}', which names the same object as "
                        f"{', '.join([repr(o) for o in names_] + sorted(others - set(names_)))}",
-                       f"copy it first ({owner} = {names_[0] if names_ else owner}.copy())")
+                       f"copy it first ({shown} = {names_[0] if names_ else shown}.copy())")
         elif owner not in self.local_names or base.id in self.views:
-            problem = (f"assignment into '{owner}', which may be a view of another array",
-                       f"make it a copy first ({owner} = ....copy())")
+            problem = (f"assignment into '{shown}', which may be a view of another array",
+                       f"make it a copy first ({shown} = ....copy())")
         if problem:
             raise TransformError(f"cannot differentiate {self.parsed.name}: {problem[0]} "
                                  f"(assignment into an element)",
@@ -430,7 +431,7 @@ class Normalizer:
         store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
                                                 ctx=gast.Store())], value=value)
         self.emit(store)
-        self.changed_in_place(store, base.id, owner, index)
+        self.changed_in_place(store, base.id, shown, index)
         if isinstance(value, gast.Name) and value.id in self.view_of:
             # keep[0] = y[:2]: a list or dict now holds a view of y (an array copies it: the
             # checks when the code runs find no shared memory then)
@@ -511,6 +512,14 @@ class Normalizer:
             for parameter, value in values.items():
                 self.user_statement = outer_statement
                 self.bind(renames[parameter], value)
+                if isinstance(value, gast.Name) and value.id in self.shared_names():
+                    # add(xs, v): L is the caller's object. For a list or dict that is
+                    # shared at once; L.append(v) on it always is (an array's changes are
+                    # checked when the code runs, against the arrays it may share).
+                    self.aliases[self.current[renames[parameter]]] = {
+                        self.user_name_of(value.id)}
+                    if value.id in self.containers:
+                        self.share(renames[parameter], value)
             self.inline_result = None
             for statement in lowered:
                 if self.statement(statement):
@@ -669,6 +678,8 @@ class Normalizer:
             self.merge_views({target: self.view_of[source]})
         if source in self.outside:
             self.outside.setdefault(target, set()).update(self.outside[source])
+        if source in self.containers:
+            self.containers.add(target)
         for _, bases in list(self.view_of.values()):    # a view of `b` views its copy too
             bases += [(target, user) for base, user in bases if base == source
                       and (target, user) not in bases]
@@ -1032,9 +1043,12 @@ class Normalizer:
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
         self.note_views(version, identifier, value)
+        if isinstance(value, gast.Name) and value.id in self.containers:
+            self.containers.add(version)
         self.outside.pop(version, None)
-        if isinstance(value, gast.Name) and (value.id in self.outside or
-                                             value.id not in self.local_names):
+        if isinstance(value, gast.Name) and (value.id in self.outside or (
+                value.id in self.written and value.id not in self.local_names)):
+            # (a generated name, SSA or temporary, is never one the user wrote)
             self.outside[version] = set(self.outside.get(value.id, {value.id}))
         if isinstance(value, (gast.Tuple, gast.List)):
             self.lengths[version] = len(value.elts)
@@ -1111,10 +1125,7 @@ class Normalizer:
             value = self.operation(node)
             self.bind(target.id, value)
             self.hold(value, target.id)
-            if isinstance(value, gast.Name) and value.id in self.shared_names():
-                group = self.shared.setdefault(value.id, {self.user_name_of(value.id)})
-                group.add(target.id)
-                self.shared[self.current[target.id]] = group
+            self.share(target.id, value)
             return
         elements = target.elts
         if isinstance(node, (gast.Tuple, gast.List)) and len(node.elts) == len(elements):
@@ -1127,6 +1138,19 @@ class Normalizer:
             item = make(gast.Subscript, value=clone(whole), slice=const(position),
                         ctx=gast.Load())
             self.assign_target(element, item)
+
+    def displayed(self, others: set[str]) -> set[str]:
+        """The names of ``others`` the user wrote (a temporary, the value of `G if c else z`
+        or of a comprehension, is named by what it may be), or all of them if none is."""
+        return {o for o in others if o in self.written or not o.isidentifier()} or others
+
+    def share(self, identifier: str, value) -> None:
+        """``identifier`` was just bound to ``value``: when that is another local's object,
+        the two names share it (an in-place change of either is seen through the other)."""
+        if isinstance(value, gast.Name) and value.id in self.shared_names():
+            group = self.shared.setdefault(value.id, {self.user_name_of(value.id)})
+            group.add(identifier)
+            self.shared[self.current[identifier]] = group
 
     def hold(self, container, owner: str) -> None:
         """Remember that the list, tuple or dict literal ``container`` (bound to ``owner``)
@@ -1185,11 +1209,12 @@ class Normalizer:
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
             # An array's op= changes it in place (a number is rebound: checked at run time).
-            self.changed_in_place(self.block[-1], current.id, node.target.id)
+            self.changed_in_place(self.block[-1], current.id,
+                                  self.shown.get(node.target.id, node.target.id))
             if others:
                 # On an array this updates the object that `others` also name; the reverse
                 # builder refuses it unless the value is a Python scalar.
-                self.block[-1].chainrule_shared_with = sorted(others)
+                self.block[-1].chainrule_shared_with = sorted(self.displayed(others))
             if node.target.id in self.iterated:
                 self.block[-1].chainrule_iterated = (*self.iterated[node.target.id], False)
         elif isinstance(node, gast.Expr):

@@ -1082,6 +1082,8 @@ class ChangedViewCheck:
 
     def __call__(self, view, array, index=None) -> None:
         if type(array) is not np.ndarray or (self.direct and type(view) is not np.ndarray):
+            if self.direct and view is array and type(view) in (list, dict):
+                raise self.error            # a store into the caller's list or dict
             return
         region = array
         if index is not None and _is_basic_index(index):

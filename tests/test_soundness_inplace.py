@@ -5,6 +5,9 @@ differences of the function itself, run by NumPy on copies) or is refused with a
 error; either way the caller's arrays are left as they were.
 """
 
+import heapq
+import random
+
 import numpy as np
 import pytest
 
@@ -597,7 +600,28 @@ def item_that_is_the_argument(x):
     return np.sum(s[0] * x)
 
 
+def out_keyword_of_a_function_with_no_gradient(x):
+    y = x * 1.0
+    np.floor(x, out=y)
+    return np.sum(y * x)
+
+
+def shuffled_by_the_random_module(x):
+    xs = [1.0, 2.0, 3.0]
+    random.shuffle(xs)
+    return x[0] * xs[0]
+
+
+def pushed_onto_a_heap(x):
+    h = [3.0, 1.0]
+    heapq.heappush(h, 0.5)
+    return x[0] * h[0]
+
+
 @pytest.mark.parametrize("f, match", [
+    (out_keyword_of_a_function_with_no_gradient, r"numpy.floor\(out=...\) writes into"),
+    (shuffled_by_the_random_module, "shuffle writes into an existing array"),
+    (pushed_onto_a_heap, "heappush writes into an existing array"),
     (fill_in_a_lambda, r"\.fill\(\) changes 'a' in place"),
     (fill_the_argument_in_a_lambda, r"\.fill\(\) changes 'a' in place"),
     (sort_in_a_comprehension, r"\.sort\(\) changes 'y' in place"),

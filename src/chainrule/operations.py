@@ -8,8 +8,11 @@ differentiated (reported only if the statement turns out to be active).
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import inspect
 import operator
+import random
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,6 +157,16 @@ class Classifier:
         args, keywords = list(call.args), list(call.keywords)
         for argument in args + [keyword.value for keyword in keywords]:
             self.refuse_writer_as_value(argument)
+        if any(k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value
+                                       is None) for k in keywords):
+            # Checked for every call (a rule's binding checks it too): a function with no
+            # gradient (np.floor(x, out=y)) would otherwise write into y unseen.
+            where = f".{func.attr}" if isinstance(func, gast.Attribute) and self.names(
+                [func.value]) else describe_callable(resolve_dotted(self.parsed, func,
+                                                                    self.locals))
+            raise self.error(call, f"{where}(out=...) writes into an existing array, which "
+                                   f"cannot be differentiated", "out= argument",
+                             "assign the result to a new name instead")
         if isinstance(func, gast.Attribute) and self.names([func.value]):
             # A method of a local value: x.sum(axis=0) is differentiated as np.sum(x, axis=0).
             primal = method_function(func.attr)
@@ -274,7 +287,9 @@ class Classifier:
 
 
 _IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
-                     np.put_along_axis, np.random.shuffle, operator.setitem,
+                     np.put_along_axis, np.random.shuffle, random.shuffle, heapq.heappush,
+                     heapq.heappop, heapq.heapify, heapq.heapreplace, heapq.heappushpop,
+                     bisect.insort_left, bisect.insort_right, operator.setitem,
                      operator.delitem, operator.iand, operator.ior, setattr, delattr} | {
     getattr(np.ndarray, name_) for name_ in ("fill", "sort", "partition", "put", "resize",
                                              "setfield", "itemset", "byteswap", "setflags")

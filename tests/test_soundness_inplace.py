@@ -618,7 +618,21 @@ def pushed_onto_a_heap(x):
     return x[0] * h[0]
 
 
+def fill_through_asarray(x):
+    y = x * 1.0
+    np.asarray(y).fill(0.0)
+    return np.sum(y * x)
+
+
+def sort_through_a_view_in_a_comprehension(x):
+    y = x * 1.0
+    [y.view().sort() for _ in range(1)]
+    return np.sum(y * x)
+
+
 @pytest.mark.parametrize("f, match", [
+    (fill_through_asarray, r"\.fill\(\) changes 'np.asarray\(y\)' in place"),
+    (sort_through_a_view_in_a_comprehension, r"\.sort\(\) changes 'y.view\(\)' in place"),
     (out_keyword_of_a_function_with_no_gradient, r"numpy.floor\(out=...\) writes into"),
     (shuffled_by_the_random_module, "shuffle writes into an existing array"),
     (pushed_onto_a_heap, "heappush writes into an existing array"),

@@ -371,7 +371,16 @@ class Normalizer:
             return
         owner = _owner(call.func)
         if not isinstance(owner, gast.Name):
-            return
+            # np.asarray(y).fill(0.0), y.view().sort(), rng(0).shuffle(y): what the call
+            # returns may be an array of the function's (or the caller's)
+            object_ = to_source(call.func.value).strip()
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
+                f"'{object_}' in place, which may be (or view) an array of the function, "
+                f"and chainrule cannot follow that", construct="in-place method",
+                origin=self.parsed.origin(call),
+                hint="use the function that returns a new object (e.g. np.sort, "
+                     "np.full_like, np.where) instead")
         if owner.id not in self.local_names:
             resolved = resolve_global(self.parsed, owner.id)
             if isinstance(resolved, ModuleType):

@@ -819,3 +819,94 @@ def rebound_parameter_of_a_nested_function(x):
 
 def test_a_rebound_parameter_is_the_nested_functions_own():
     assert_gradients(rebound_parameter_of_a_nested_function, X)
+
+
+# A function of yours given only values with no gradient runs as it is: what it changes in
+# place is refused as where a gradient flows.
+
+def _fill(a):
+    a.fill(2.0)
+    return 0.0
+
+
+def _add(a):
+    a += 1.0
+    return 0.0
+
+
+def _store(a):
+    a[0] = 5.0
+    return 0.0
+
+
+def _store_through_an_alias(a):
+    b = a
+    b[0] = 3.0
+    return 0.0
+
+
+def _fill_a_view(a):
+    b = a[:2]
+    b.fill(3.0)
+    return 0.0
+
+
+def _sort_a_copy(a):
+    t = a * 1.0
+    t.sort()
+    return np.sum(t)
+
+
+def calls_fill(x):
+    y = np.arange(3.0) + 1.0
+    z = y * x
+    _fill(y)
+    return np.sum(z * y)
+
+
+def calls_add(x):
+    y = np.arange(3.0) + 1.0
+    z = y * x
+    _add(y)
+    return np.sum(z * y)
+
+
+def calls_store(x):
+    y = np.arange(3.0) + 1.0
+    z = y * x
+    _store(y)
+    return np.sum(z * y)
+
+
+def calls_store_through_an_alias(x):
+    y = np.arange(3.0) + 1.0
+    z = y * x
+    _store_through_an_alias(y)
+    return np.sum(z * y)
+
+
+def calls_fill_a_view(x):
+    y = np.arange(3.0) + 1.0
+    z = y * x
+    _fill_a_view(y)
+    return np.sum(z * y)
+
+
+@pytest.mark.parametrize("f, match", [
+    (calls_fill, r"\.fill\(\) on 'a' changes an object from outside the function"),
+    (calls_add, r"_add\(\) changes its argument 'a' in place"),
+    (calls_store, "assignment into argument 'a' would change the caller's object"),
+    (calls_store_through_an_alias, "assignment into 'b', which names the same object as 'a'"),
+    (calls_fill_a_view, r"\.fill\(\) changes 'b' in place")])
+def test_a_callee_changing_what_it_is_given_is_refused_without_a_gradient(f, match):
+    assert_refused(f, X.copy(), match=match)
+
+
+def sorts_its_own_copy(x):
+    y = np.array([3.0, 1.0, 2.0])
+    s = _sort_a_copy(y)
+    return np.sum(y * x) * s
+
+
+def test_a_callee_changing_only_its_own_objects_runs():
+    assert_gradients(sorts_its_own_copy, X)

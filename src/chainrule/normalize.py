@@ -395,7 +395,7 @@ class Normalizer:
         local = owner.id in self.local_names and owner.id not in self.params
         if local and call.func.attr not in ("append", "extend"):
             shown = self.shown.get(owner.id, owner.id)
-            raise TransformError(
+            error = TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
                 f"'{shown}' in place, which chainrule cannot follow",
                 construct="in-place method", origin=self.parsed.origin(call),
@@ -403,13 +403,18 @@ class Normalizer:
                       f"{shown} += ...)" if call.func.attr.startswith("__i") else
                       f"use the function that returns a new object (e.g. {shown} = "
                       f"np.sort({shown}), or a new list/dict) instead"))
+            error.changes_argument = owner.id in self.current and self.may_be_argument(
+                self.current[owner.id])
+            raise error
         if not local:
-            raise TransformError(
+            error = TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
                 f"'{owner.id}' changes an object from outside the function",
                 construct="mutation of outside state", origin=self.parsed.origin(call),
                 hint=f"work on a copy made in the function ({owner.id} = list({owner.id}) or "
                      f"{owner.id}.copy()) and return what you need")
+            error.changes_argument = owner.id in self.params
+            raise error
 
     def store_item(self, target, value, index=None) -> None:
         """``name[index] = value``, in place, on a container the function made itself."""
@@ -432,10 +437,12 @@ class Normalizer:
             problem = (f"assignment into '{shown}', which may be a view of another array",
                        f"make it a copy first ({shown} = ....copy())")
         if problem:
-            raise TransformError(f"cannot differentiate {self.parsed.name}: {problem[0]} "
-                                 f"(assignment into an element)",
-                                 construct="assignment into an element", hint=problem[1],
-                                 origin=self.parsed.origin(target))
+            error = TransformError(f"cannot differentiate {self.parsed.name}: {problem[0]} "
+                                   f"(assignment into an element)",
+                                   construct="assignment into an element", hint=problem[1],
+                                   origin=self.parsed.origin(target))
+            error.changes_argument = self.may_be_argument(base.id)
+            raise error
         index = index if index is not None else self.index(target.slice)
         store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
                                                 ctx=gast.Store())], value=value)
@@ -1147,6 +1154,14 @@ class Normalizer:
             item = make(gast.Subscript, value=clone(whole), slice=const(position),
                         ctx=gast.Load())
             self.assign_target(element, item)
+
+    def may_be_argument(self, version: str) -> bool:
+        """Whether the SSA name ``version`` may be (or view) an argument's object: a change
+        to it may change the caller's (see ``GradientBuilder.check_changed_arguments``)."""
+        if version in self.params or version in self.views:
+            return True
+        return any(other in self.params for other in self.shared.get(version, ())) or any(
+            base in self.params for base, _ in self.view_of.get(version, ("", []))[1])
 
     def displayed(self, others: set[str]) -> set[str]:
         """The names of ``others`` the user wrote (a temporary, the value of `G if c else z`

@@ -892,7 +892,34 @@ def calls_fill_a_view(x):
     return np.sum(z * y)
 
 
+def _copyto(a):
+    np.copyto(a, 2.0)
+    return 0.0
+
+
+def _floor_into(a):
+    np.floor(a * 1.5, out=a)
+    return 0.0
+
+
+def calls_copyto(x):
+    y = np.arange(3.0) + 1.0
+    z = y * x
+    _copyto(y)
+    return np.sum(z * y)
+
+
+def calls_floor_into(x):
+    y = np.arange(3.0) + 1.0
+    z = y * x
+    _floor_into(y)
+    return np.sum(z * y)
+
+
 @pytest.mark.parametrize("f, match", [
+    (calls_copyto, r"_copyto\(\) changes its argument 'a' in place \(line \d+: "
+                   r"np.copyto\(a, 2.0\)\)"),
+    (calls_floor_into, r"_floor_into\(\) changes its argument 'a' in place"),
     (calls_fill, r"\.fill\(\) on 'a' changes an object from outside the function"),
     (calls_add, r"_add\(\) changes its argument 'a' in place"),
     (calls_store, "assignment into argument 'a' would change the caller's object"),

@@ -269,6 +269,8 @@ class Normalizer:
         if isinstance(func, gast.Name) and func.id in self.local_functions:
             return self.inline_call(func.id, node)
         self.refuse_hidden_mutation(node)
+        if self.is_global_reference(func):
+            self.note_written_argument(node)
         if isinstance(func, gast.Name) or self.is_global_reference(func):
             callee = self.atom(func)
         elif isinstance(func, gast.Attribute):
@@ -328,6 +330,21 @@ class Normalizer:
         if owner in self.iterated:     # the loop sees the new length, read elements or not
             self.block[-1].chainrule_iterated = (*self.iterated[owner], True)
         return True
+
+    def note_written_argument(self, call) -> None:
+        """``np.copyto(a, v)`` or ``np.sin(v, out=a)`` on a parameter changes the caller's
+        array: noted as ``a += ...`` is, for the callers to refuse (this function's own
+        transform refuses the write itself)."""
+        written = [k.value for k in call.keywords if k.arg == "out"] + call.args[:1]
+        parameters = [w.id for w in written if isinstance(w, gast.Name) and w.id in
+                      self.params and self.current.get(w.id) == w.id]
+        if not parameters:
+            return
+        from .operations import _writes_in_place       # (operations imports this module)
+        writes = any(k.arg == "out" for k in call.keywords) or _writes_in_place(
+            resolve_dotted(self.parsed, call.func, self.local_names), call.func)
+        if writes:
+            self.changed_arguments.setdefault(parameters[0], self.user_statement)
 
     def refuse_hidden_mutation(self, call) -> None:
         """A call in an expression (an argument, a lambda's or a comprehension's value, a

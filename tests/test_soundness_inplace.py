@@ -568,6 +568,14 @@ def global_array_stored_on_a_later_turn(x):
     return np.sum(a * x)
 
 
+def global_array_added_at_an_item_on_a_later_turn(x):
+    a = x * 1.0
+    for _ in range(2):
+        a[0] += x[1]
+        a = GLOBAL_ARRAY
+    return np.sum(a * x)
+
+
 def global_list_extended(x):
     a = GLOBAL_LIST
     a += [x[0]]
@@ -671,6 +679,8 @@ def sort_through_a_view_in_a_comprehension(x):
                                "'GLOBAL_ARRAY' \\("),
     (global_array_on_a_later_turn, "names the same array as 'GLOBAL_ARRAY'"),
     (global_array_stored_on_a_later_turn, "'GLOBAL_ARRAY' on a later turn of the loop"),
+    (global_array_added_at_an_item_on_a_later_turn,
+     "'GLOBAL_ARRAY' on a later turn of the loop"),
     (global_list_extended, "'a', which names the same array as 'GLOBAL_LIST'"),
     (global_list_appended, r"in-place change of the list 'a' \(a.append\(...\)\), which is "
                            "also 'GLOBAL_LIST'"),

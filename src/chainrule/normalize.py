@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import builtins
 import types
-from types import ModuleType
 from dataclasses import dataclass, field
 
 import gast
@@ -400,7 +399,7 @@ class Normalizer:
                      "np.full_like, np.where) instead")
         if owner.id not in self.local_names:
             resolved = resolve_global(self.parsed, owner.id)
-            if isinstance(resolved, ModuleType):
+            if isinstance(resolved, types.ModuleType):
                 return          # np.put(y, ...): the NumPy function's own check refuses it
             if isinstance(resolved, type):                  # list.append(xs, v)
                 raise TransformError(
@@ -670,6 +669,7 @@ class Normalizer:
         refused as one on ``a = G; a += x`` is (it is only known once the body is done)."""
         carried = {header: self.outside[header] for header in headers.values()
                    if header in self.outside}
+        variable_of = {header: variable for variable, header in headers.items()}
         if not carried:
             return
         for statement in walk(body):
@@ -679,7 +679,7 @@ class Normalizer:
             if base not in carried:
                 continue
             if isinstance(statement.targets[0], gast.Subscript):
-                owner = statement.user_statement.targets[0].value.id
+                owner = self.shown.get(variable_of[base], variable_of[base])
                 raise TransformError(
                     f"cannot differentiate {self.parsed.name}: assignment into '{owner}', "
                     f"which names the same object as "
@@ -798,6 +798,8 @@ class Normalizer:
                     self.views.add(joined)
                 if version in self.outside:
                     self.outside.setdefault(joined, set()).update(self.outside[version])
+                if version in self.containers:
+                    self.containers.add(joined)
                 if version in self.view_of:
                     self.merge_views({joined: self.view_of[version]})
         self.prune_views(assigned | set(joins), renamed)

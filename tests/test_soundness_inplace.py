@@ -947,3 +947,40 @@ def sorts_its_own_copy(x):
 
 def test_a_callee_changing_only_its_own_objects_runs():
     assert_gradients(sorts_its_own_copy, X)
+
+
+def loop_target_of_both_branches(x, n):
+    # `i` is first bound by a loop in each branch: one SSA name, two loops that may run no
+    # turn; joined later, it must be bound (to None) before both.
+    c = x * 1.0
+    if x[0] > 0:
+        for i in range(n):
+            c = c * 2.0
+    else:
+        for i in range(n):
+            c = c * 3.0
+    if x[1] > 0:
+        i = 5
+    return np.sum(c * x)
+
+
+@pytest.mark.parametrize("x", [POSITIVE_FIRST, ALL_NEGATIVE])
+@pytest.mark.parametrize("n", [0, 2])
+def test_a_loop_target_first_bound_in_both_branches(x, n):
+    assert_gradients(lambda x: loop_target_of_both_branches(x, n), x)
+
+
+def view_renamed_into_the_join(x):
+    # The view's definition in the branch defines the join's name itself: the store in the
+    # branch is checked against that name.
+    b = x * 2.0
+    c = x[:2] * 1.0
+    if x[2] > 0:
+        c = b[::-1][:2]
+        b[1] = x[2] * 2.0
+    return np.sum(c * c) + np.sum(b * x)
+
+
+def test_a_view_renamed_into_the_join_is_checked():
+    assert_refused(view_renamed_into_the_join, POSITIVE_FIRST, match=VIEW_SHOWS)
+    assert_gradients(view_renamed_into_the_join, ALL_NEGATIVE)

@@ -95,7 +95,9 @@ class Normalizer:
         self.held: dict[str, set[str]] = {}
         self.changed_arguments: dict[str, object] = {}  # parameter -> the user statement
         self.lengths: dict[str, int] = {}              # SSA name -> length of a literal
-        self.maybe_unbound: dict[str, tuple] = {}      # SSA name -> (block, loop, statement)
+        # SSA name -> [(block, loop, statement)]: a name first bound by a loop in both
+        # branches of an if is one SSA name with two loops
+        self.maybe_unbound: dict[str, list[tuple]] = {}
         self.inlining: list[str] = []                  # nested functions being inlined
         self.inline_result = None
         # SSA name -> the user names whose current value is the same object (plain copies
@@ -148,13 +150,10 @@ class Normalizer:
         """A name a loop assigns is unbound after it when the loop ran no iteration; once it
         is read (or joined), it is bound to None before the loop, as Python would fail only
         if the value were used."""
-        pending = self.maybe_unbound.pop(version, None)
-        if pending is None:
-            return
-        block, loop, at = pending
-        preset = gast.copy_location(assign(version, const(None)), at)
-        preset.user_statement = at
-        block.insert(next(i for i, s in enumerate(block) if s is loop), preset)
+        for block, loop, at in self.maybe_unbound.pop(version, ()):
+            preset = gast.copy_location(assign(version, const(None)), at)
+            preset.user_statement = at
+            block.insert(next(i for i, s in enumerate(block) if s is loop), preset)
 
     def atom(self, node):
         if getattr(node, "chainrule_normalized", False) or isinstance(node, gast.Constant):
@@ -750,7 +749,7 @@ class Normalizer:
         for version, names_ in outside_after_body.items():
             self.outside.setdefault(version, set()).update(names_)
         self.user_statement = at
-        joins = {}
+        joins, renamed = {}, {}
         for variable in sorted(set(after_body) | set(after_orelse)):
             in_body, in_orelse = after_body.get(variable), after_orelse.get(variable)
             if in_body == in_orelse:
@@ -765,9 +764,13 @@ class Normalizer:
                     unbound = assign(joined, const(None))
                     unbound.user_statement = at
                     block.append(gast.copy_location(unbound, at))
-                elif not _rename_last_definition(block, version, joined):
+                elif _rename_last_definition(block, version, joined):
+                    renamed[version] = joined
+                else:
                     self.copy(joined, version, block, at)
             self.current[variable] = joined
+        if renamed:
+            _rename_checked_views(body + orelse, renamed)
         self.join_views(joins, name_ids(body + orelse, gast.Store))
         statement = make(gast.If, test=test, body=body or [make(gast.Pass)], orelse=orelse)
         self.emit(statement)
@@ -938,7 +941,7 @@ class Normalizer:
         for variable, version in self.current.items():
             if variable not in before and variable not in headers:
                 # Bound only if the loop ran: bound to None before it if read later.
-                self.maybe_unbound[version] = (self.block, loop, at)
+                self.maybe_unbound.setdefault(version, []).append((self.block, loop, at))
 
     def for_statement(self, original) -> None:
         at = self.user_statement
@@ -1364,6 +1367,18 @@ def _rename_last_definition(block: list, version: str, joined: str) -> bool:
         return False
     definitions[0].targets[0].id = joined
     return True
+
+
+def _rename_checked_views(statements: list, renamed: dict[str, str]) -> None:
+    """The views a change in place is checked against, after their definitions were
+    renamed to a join's name (``_rename_last_definition``): the old name is bound nowhere."""
+    for statement in walk(statements):
+        changes = getattr(statement, "chainrule_changes", None)
+        if changes:
+            changes[3][:] = [(renamed.get(view, view), user) for view, user in changes[3]]
+        given = getattr(statement, "chainrule_changes_given", None)
+        if given:
+            given[:] = [(renamed.get(array, array), user) for array, user in given]
 
 
 def _loaded_names(statements: list) -> set[str]:

@@ -117,7 +117,7 @@ def _other_branch(first: tuple, second: tuple) -> bool:
 def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
     """The checks to run before statements that change an array in place: id(statement) ->
     [(helper name, check, arguments text)] (see ``GradientBuilder.guards``)."""
-    order = None
+    order = written = None
     guards: dict[int, list[tuple]] = {}
     for statement in _changing_statements(function.body):
         base, base_name, index, views = statement.chainrule_changes
@@ -126,7 +126,11 @@ def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
             order = _ProgramOrder(function)
         region = index_source(index, helper) if index is not None else None
         origin = parsed.origin(statement.user_statement)
-        for view, view_name in views:
+        # The names the user wrote first: their check raises, naming them, before one of
+        # a temporary (the value of `b[:2] if flag else z`, of a comprehension) would.
+        if written is None:
+            written = name_ids(parsed.node)
+        for view, view_name in sorted(views, key=lambda view: view[1] not in written):
             if not activity.active(view) or not order.read_after(statement, view):
                 continue
             problem = TransformError(

@@ -347,8 +347,8 @@ class GradientBuilder:
                     origin=self.parsed.origin(op.statement.user_statement),
                     hint="write the items out ([x, x, x]), or build the list in a loop with "
                          ".append")
-            if op.kind == CALL and varied_inputs:
-                self.check_changed_arguments(op, kinds)
+            if op.kind == CALL:
+                self.check_changed_arguments(op, kinds, varied_inputs)
             if op.kind == STORE and isinstance(op.arguments["index"], gast.Slice) and \
                     kinds.get(op.target) != NUMERIC:
                 self.check_slice_store(op)
@@ -405,14 +405,26 @@ class GradientBuilder:
             "refuse_shared_array_update", runtime.SharedUpdateCheck(
                 problem, tuple(sorted(seen_in, key=lambda t: t.__name__))), updated.id))
 
-    def check_changed_arguments(self, op, kinds) -> None:
-        """A function of yours called with values that carry a gradient must not change an
-        array or list it is given in place (``arg += ...``): Python changes the caller's
-        object, the callee's normal form a new one of its own. This is checked whether or
-        not the call's result is used (so a callee that cannot be differentiated at all is
-        refused here too); a number given there is rebound, not changed."""
+    def check_changed_arguments(self, op, kinds, varied: bool = True) -> None:
+        """A function of yours must not change an array or list it is given in place
+        (``arg += ...``): Python changes the caller's object, the callee's normal form a new
+        one of its own; and where no value given carries a gradient (the callee then runs
+        as it is), the caller's normal form would not see the change. This is checked
+        whether or not the call's result is used (so a callee that cannot be differentiated
+        at all is refused here too, where a value given carries a gradient); a number given
+        there is rebound, not changed."""
         from .api import _normal_form                   # (api imports this module)
-        callee = _normal_form(op.callee)                # raises what it refuses
+        if not varied and not any(isinstance(atom, gast.Name) and atom.id in self.locals
+                                  for atom in op.arguments.values()):
+            return
+        try:
+            callee = _normal_form(op.callee)            # raises what it refuses
+        except TransformError as error:
+            # Run as it is, a callee is refused only for changing what it is given (a store
+            # into it, a method that changes it): other code it may hold runs unchanged.
+            if varied or getattr(error, "changes_argument", False):
+                raise
+            return
         for parameter, where in callee.changed_arguments.items():
             atom = op.arguments.get(parameter)
             kind = kinds.atom(atom)
@@ -444,15 +456,15 @@ class GradientBuilder:
         what = ", ".join([repr(n) for n in names_] + [n for n in shared if not n.isidentifier()])
         origin = self.parsed.origin(user)
         if isinstance(user, gast.AugAssign) and not is_list:
-            target = user.target.id
+            target = to_source(user.target).strip()         # a, or xs[0] (xs = [a])
             copy = f"{target} = {names_[0]}.copy()" if names_ else \
                 f"iterate over {target}.copy()"
             return TransformError(
                 f"cannot differentiate {self.parsed.name}: in-place update of '{target}', "
                 f"which names the same array as {what}",
                 construct="in-place update of a shared array", origin=origin,
-                hint=f"write {target} = {target} <op> ... to make a new array, or copy "
-                     f"first ({copy})")
+                hint=f"write {target} = {target} <op> ... to make a new array" + (
+                    f", or copy first ({copy})" if target.isidentifier() else ""))
         if isinstance(user, gast.AugAssign):               # xs += ys
             target = user.target.id
             change = f"{target} {'*' if isinstance(user.op, gast.Mult) else '+'}= ..."

@@ -81,6 +81,7 @@ class Normalizer:
     def __init__(self, parsed: ParsedFunction):
         self.parsed = parsed
         self.namer = Namer.for_function(parsed.node)
+        self.written = name_ids(parsed.node)            # the names the user wrote
         self.params = parameter_names(parsed.node)
         self.lowered = lower_exits(parsed.node, self.namer)
         self.local_names = _stored_names(self.lowered) | set(self.params)
@@ -94,7 +95,9 @@ class Normalizer:
         self.held: dict[str, set[str]] = {}
         self.changed_arguments: dict[str, object] = {}  # parameter -> the user statement
         self.lengths: dict[str, int] = {}              # SSA name -> length of a literal
-        self.maybe_unbound: dict[str, tuple] = {}      # SSA name -> (block, loop, statement)
+        # SSA name -> [(block, loop, statement)]: a name first bound by a loop in both
+        # branches of an if is one SSA name with two loops
+        self.maybe_unbound: dict[str, list[tuple]] = {}
         self.inlining: list[str] = []                  # nested functions being inlined
         self.inline_result = None
         # SSA name -> the user names whose current value is the same object (plain copies
@@ -113,6 +116,12 @@ class Normalizer:
         # arrays in place is marked with them (see chainrule/aliasing.py).
         self.view_of: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self.containers: set[str] = set()             # SSA names of list/tuple/dict values
+        # SSA name -> the global or closure names whose object it may be (`a = G`): an
+        # in-place change of it would change that object, outside the function.
+        self.outside: dict[str, set[str]] = {}
+        self.shown: dict[str, str] = {}                # renamed local -> the name written
+        self.aliases: dict[str, set[str]] = {}         # a nested function's parameter -> the
+        #                                                caller's name for its object
 
     # -- atoms ------------------------------------------------------------------------------
 
@@ -144,13 +153,10 @@ class Normalizer:
         """A name a loop assigns is unbound after it when the loop ran no iteration; once it
         is read (or joined), it is bound to None before the loop, as Python would fail only
         if the value were used."""
-        pending = self.maybe_unbound.pop(version, None)
-        if pending is None:
-            return
-        block, loop, at = pending
-        preset = gast.copy_location(assign(version, const(None)), at)
-        preset.user_statement = at
-        block.insert(next(i for i, s in enumerate(block) if s is loop), preset)
+        for block, loop, at in self.maybe_unbound.pop(version, ()):
+            preset = gast.copy_location(assign(version, const(None)), at)
+            preset.user_statement = at
+            block.insert(next(i for i, s in enumerate(block) if s is loop), preset)
 
     def atom(self, node):
         if getattr(node, "chainrule_normalized", False) or isinstance(node, gast.Constant):
@@ -213,6 +219,14 @@ class Normalizer:
         if isinstance(node, gast.Call):
             return self.call(node)
         if isinstance(node, gast.Attribute):
+            if node.attr in _MUTATING_METHODS:
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: the method .{node.attr} is "
+                    f"taken as a value; calling it later would change "
+                    f"'{to_source(node.value).strip()}' in place, which chainrule cannot "
+                    f"follow", construct="in-place method as a value",
+                    origin=self.parsed.origin(node),
+                    hint="call a function that returns a new object instead (e.g. np.sort)")
             return make(gast.Attribute, value=self.atom(node.value), attr=node.attr,
                         ctx=gast.Load())
         if isinstance(node, gast.Subscript):
@@ -255,6 +269,9 @@ class Normalizer:
             return self.operation(total)
         if isinstance(func, gast.Name) and func.id in self.local_functions:
             return self.inline_call(func.id, node)
+        self.refuse_hidden_mutation(node)
+        if self.is_global_reference(func):
+            self.note_written_argument(node)
         if isinstance(func, gast.Name) or self.is_global_reference(func):
             callee = self.atom(func)
         elif isinstance(func, gast.Attribute):
@@ -301,6 +318,7 @@ class Normalizer:
         owner = call.func.value.id
         current = self.read(owner, call.func.value)
         others = (self.shared.get(current.id, set()) - {owner}) | self.held.get(current.id, set())
+        others |= self.outside.get(current.id, set()) | self.aliases.get(current.id, set())
         added = self.atom(call.args[0])
         if call.func.attr == "append":
             self.hold(make(gast.List, elts=[added], ctx=gast.Load()), owner)
@@ -309,10 +327,59 @@ class Normalizer:
         if call.func.attr == "append":
             self.block[-1].chainrule_appended = 1        # the reverse slices off the end
         if others:
-            self.block[-1].chainrule_shared_with = sorted(others)
+            self.block[-1].chainrule_shared_with = sorted(self.displayed(others))
         if owner in self.iterated:     # the loop sees the new length, read elements or not
             self.block[-1].chainrule_iterated = (*self.iterated[owner], True)
         return True
+
+    def note_written_argument(self, call) -> None:
+        """``np.copyto(a, v)`` or ``np.sin(v, out=a)`` on a parameter changes the caller's
+        array: noted as ``a += ...`` is, for the callers to refuse (this function's own
+        transform refuses the write itself)."""
+        written = [k.value for k in call.keywords if k.arg == "out"] + call.args[:1]
+        parameters = [w.id for w in written if isinstance(w, gast.Name) and w.id in
+                      self.params and self.current.get(w.id) == w.id]
+        if not parameters:
+            return
+        from .operations import _writes_in_place       # (operations imports this module)
+        writes = any(k.arg == "out" for k in call.keywords) or _writes_in_place(
+            resolve_dotted(self.parsed, call.func, self.local_names), call.func)
+        if writes:
+            self.changed_arguments.setdefault(parameters[0], self.user_statement)
+
+    def refuse_hidden_mutation(self, call) -> None:
+        """A call in an expression (an argument, a lambda's or a comprehension's value, a
+        conditional expression, an inlined function's return) that changes an object in
+        place: refused, as it would run without the normal form seeing the change (only
+        ``xs.append(v)`` and ``xs.extend(ys)`` as statements of their own are followed)."""
+        func = call.func
+        if self.is_builtin(func, ("getattr",)) and len(call.args) > 1 and isinstance(
+                call.args[1], gast.Constant) and call.args[1].value in _MUTATING_METHODS:
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: getattr(..., "
+                f"{call.args[1].value!r}) takes an in-place method as a value; calling it "
+                f"would change the object in place, which chainrule cannot follow",
+                construct="in-place method as a value", origin=self.parsed.origin(call),
+                hint="call a function that returns a new object instead (e.g. np.sort)")
+        if self.is_builtin(func, ("setattr", "delattr")):
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: {func.id}() changes an object in "
+                f"place, which chainrule cannot follow", construct=f"{func.id}()",
+                origin=self.parsed.origin(call),
+                hint="build a new object instead (e.g. y = y.reshape(...) for a shape)")
+        if not (isinstance(func, gast.Attribute) and func.attr in _MUTATING_METHODS):
+            return
+        self.refuse_global_mutation(call)
+        owner = _owner(func)
+        if isinstance(owner, gast.Name) and owner.id in self.local_names:   # xs.append
+            shown = self.shown.get(owner.id, owner.id)
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: .{func.attr}() inside an "
+                f"expression changes '{shown}' in place, which chainrule cannot follow",
+                construct="in-place method inside an expression",
+                origin=self.parsed.origin(call),
+                hint=f"call it as a statement of its own ({shown}.{func.attr}(...)), or "
+                     f"build a new list with a comprehension or +")
 
     def refuse_global_mutation(self, call) -> None:
         """``G.append(x)`` on a global or closure object would change state outside the
@@ -320,21 +387,43 @@ class Normalizer:
         if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
                 and call.func.attr in _MUTATING_METHODS):
             return
-        owner = call.func.value
-        while isinstance(owner, (gast.Attribute, gast.Subscript)):
-            owner = owner.value
+        owner = _owner(call.func)
         if not isinstance(owner, gast.Name):
-            return
+            # np.asarray(y).fill(0.0), y.view().sort(), rng(0).shuffle(y): what the call
+            # returns may be an array of the function's (or the caller's)
+            object_ = to_source(call.func.value).strip()
+            raise TransformError(
+                f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
+                f"'{object_}' in place, which may be (or view) an array of the function, "
+                f"and chainrule cannot follow that", construct="in-place method",
+                origin=self.parsed.origin(call),
+                hint="use the function that returns a new object (e.g. np.sort, "
+                     "np.full_like, np.where) instead")
+        if owner.id not in self.local_names:
+            resolved = resolve_global(self.parsed, owner.id)
+            if isinstance(resolved, types.ModuleType):
+                return          # np.put(y, ...): the NumPy function's own check refuses it
+            if isinstance(resolved, type):                  # list.append(xs, v)
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: {owner.id}."
+                    f"{call.func.attr}() changes its first argument in place, which "
+                    f"chainrule cannot follow", construct="in-place method",
+                    origin=self.parsed.origin(call),
+                    hint="build a new object instead (a new list or dict, or np.sort)")
         local = owner.id in self.local_names and (
             owner.id not in self.params or self.current.get(owner.id) in self.new_containers)
         if local and call.func.attr not in ("append", "extend"):
-            raise TransformError(
+            shown = self.shown.get(owner.id, owner.id)
+            error = TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() changes "
-                f"'{owner.id}' in place, which chainrule cannot follow",
+                f"'{shown}' in place, which chainrule cannot follow",
                 construct="in-place method", origin=self.parsed.origin(call),
-                hint=(f"write the operator instead ({owner.id} = {owner.id} + ..., or "
-                      f"{owner.id} += ...)" if call.func.attr.startswith("__i") else
-                      _new_object_hint(owner.id, owner.id, call.func.attr)))
+                hint=(f"write the operator instead ({shown} = {shown} + ..., or "
+                      f"{shown} += ...)" if call.func.attr.startswith("__i") else
+                      _new_object_hint(shown, shown, call.func.attr)))
+            error.changes_argument = owner.id in self.current and self.may_be_argument(
+                self.current[owner.id])
+            raise error
         if not local:
             # A global or closure name assigned in the function would be local all through
             # it (Python reads it before it is bound): the copy needs a name of its own.
@@ -343,39 +432,46 @@ class Normalizer:
                     f"{copy} = {owner.id}.copy()) and return what you need"
                     if call.func.attr in ("append", "extend") else
                     _new_object_hint(copy, owner.id, call.func.attr))
-            raise TransformError(
+            error = TransformError(
                 f"cannot differentiate {self.parsed.name}: .{call.func.attr}() on "
                 f"'{owner.id}' changes an object from outside the function",
                 construct="mutation of outside state", origin=self.parsed.origin(call),
                 hint=hint)
+            error.changes_argument = owner.id in self.params
+            raise error
 
     def store_item(self, target, value, index=None) -> None:
         """``name[index] = value``, in place, on a container the function made itself."""
         owner = target.value.id
         base = self.read(owner, target.value)
         others = (self.shared.get(base.id, set()) - {owner}) | self.held.get(base.id, set())
+        others |= self.outside.get(base.id, set())
+        shown = self.shown.get(owner, owner)
         problem = None
         if owner in self.params and self.current.get(owner) == owner:
             problem = (f"assignment into argument '{owner}' would change the caller's object",
                        f"copy it first ({owner} = {owner}.copy())")
         elif others:
+            others = self.displayed(others)
             names_ = sorted(o for o in others if o.isidentifier())
-            problem = (f"assignment into '{owner}', which names the same object as "
+            problem = (f"assignment into '{shown}', which names the same object as "
                        f"{', '.join([repr(o) for o in names_] + sorted(others - set(names_)))}",
-                       f"copy it first ({owner} = {names_[0] if names_ else owner}.copy())")
+                       f"copy it first ({shown} = {names_[0] if names_ else shown}.copy())")
         elif owner not in self.local_names or base.id in self.views:
-            problem = (f"assignment into '{owner}', which may be a view of another array",
-                       f"make it a copy first ({owner} = ....copy())")
+            problem = (f"assignment into '{shown}', which may be a view of another array",
+                       f"make it a copy first ({shown} = ....copy())")
         if problem:
-            raise TransformError(f"cannot differentiate {self.parsed.name}: {problem[0]} "
-                                 f"(assignment into an element)",
-                                 construct="assignment into an element", hint=problem[1],
-                                 origin=self.parsed.origin(target))
+            error = TransformError(f"cannot differentiate {self.parsed.name}: {problem[0]} "
+                                   f"(assignment into an element)",
+                                   construct="assignment into an element", hint=problem[1],
+                                   origin=self.parsed.origin(target))
+            error.changes_argument = self.may_be_argument(base.id)
+            raise error
         index = index if index is not None else self.index(target.slice)
         store = make(gast.Assign, targets=[make(gast.Subscript, value=base, slice=index,
                                                 ctx=gast.Store())], value=value)
         self.emit(store)
-        self.changed_in_place(store, base.id, owner, index)
+        self.changed_in_place(store, base.id, shown, index)
         if isinstance(value, gast.Name) and value.id in self.view_of:
             # keep[0] = y[:2]: a list or dict now holds a view of y (an array copies it: the
             # checks when the code runs find no shared memory then)
@@ -444,6 +540,7 @@ class Normalizer:
         renames = {local: self.namer.fresh(local)
                    for local in _stored_names(node.body) | set(positional + keyword_only)}
         self.local_names.update(renames.values())
+        self.shown.update({renamed: local for local, renamed in renames.items()})
         body = [_renamed(clone(statement), renames) for statement in node.body]
         inner = make(gast.FunctionDef, name=function_name, args=node.args, body=body,
                      decorator_list=[], returns=None)
@@ -455,6 +552,14 @@ class Normalizer:
             for parameter, value in values.items():
                 self.user_statement = outer_statement
                 self.bind(renames[parameter], value)
+                if isinstance(value, gast.Name) and value.id in self.shared_names():
+                    # add(xs, v): L is the caller's object. For a list or dict that is
+                    # shared at once; L.append(v) on it always is (an array's changes are
+                    # checked when the code runs, against the arrays it may share).
+                    self.aliases[self.current[renames[parameter]]] = {
+                        self.user_name_of(value.id)}
+                    if value.id in self.containers:
+                        self.share(renames[parameter], value)
             self.inline_result = None
             for statement in lowered:
                 if self.statement(statement):
@@ -546,6 +651,10 @@ class Normalizer:
         if base in self.view_of:              # v = b, or what a function of yours returned
             # (a copy: names joined later are not bound here)
             statement.chainrule_changes_given = list(self.view_of[base][1])
+        # The checks read these names: one a loop assigns is bound (to None) before it, in
+        # case the loop runs no turn.
+        for checked, _ in views + getattr(statement, "chainrule_changes_given", []):
+            self.bind_if_unbound(checked)
 
     def carried_views(self, body: list, headers: dict) -> None:
         """A change in place in a loop is seen by the next turn through what the loop
@@ -561,6 +670,34 @@ class Normalizer:
                 if holder and any(viewed == base for viewed, _ in holder[1]) and \
                         all(view != header for view, _ in views):
                     views.append((header, holder[0]))
+
+    def carried_outside(self, body: list, headers: dict) -> None:
+        """A loop's next turn may change in place what a later statement of its body bound
+        to an object from outside the function (``a += x; a = G``): such a change is
+        refused as one on ``a = G; a += x`` is (it is only known once the body is done)."""
+        carried = {header: self.outside[header] for header in headers.values()
+                   if header in self.outside}
+        variable_of = {header: variable for variable, header in headers.items()}
+        if not carried:
+            return
+        for statement in walk(body):
+            changes = getattr(statement, "chainrule_changes", None)
+            base = changes[0] if changes else statement.value.left.id if getattr(
+                statement, "chainrule_appended", None) else None
+            if base not in carried:
+                continue
+            if isinstance(statement.targets[0], gast.Subscript):
+                owner = self.shown.get(variable_of[base], variable_of[base])
+                raise TransformError(
+                    f"cannot differentiate {self.parsed.name}: assignment into '{owner}', "
+                    f"which names the same object as "
+                    f"{', '.join(repr(n) for n in sorted(carried[base]))} on a later turn "
+                    f"of the loop (assignment into an element)",
+                    construct="assignment into an element", hint=f"copy it first ({owner} = "
+                    f"{sorted(carried[base])[0]}.copy())",
+                    origin=self.parsed.origin(statement.user_statement))
+            statement.chainrule_shared_with = sorted(
+                set(getattr(statement, "chainrule_shared_with", None) or ()) | carried[base])
 
     def nested(self, statements: list, current: dict) -> tuple[list, dict]:
         """Normalize ``statements`` into a block of their own, starting from the SSA map
@@ -578,8 +715,12 @@ class Normalizer:
         self.bind_if_unbound(source)
         if source in self.views or source in self.params:
             self.views.add(target)
-        if source in self.view_of:
-            self.view_of[target] = (self.view_of[source][0], list(self.view_of[source][1]))
+        if source in self.view_of:      # a join's name may view what any path's may
+            self.merge_views({target: self.view_of[source]})
+        if source in self.outside:
+            self.outside.setdefault(target, set()).update(self.outside[source])
+        if source in self.containers:
+            self.containers.add(target)
         for _, bases in list(self.view_of.values()):    # a view of `b` views its copy too
             bases += [(target, user) for base, user in bases if base == source
                       and (target, user) not in bases]
@@ -605,15 +746,26 @@ class Normalizer:
         test = self.condition(node.test)
         at = self.user_statement
         before = dict(self.current)
+        views_before = self.views_now()
+        outside_before = {version: set(names_) for version, names_ in self.outside.items()}
         body, after_body = self.nested(node.body, before)
+        # A name first bound in the if has one SSA name in both branches: each branch
+        # starts from what was known before it, and the join keeps what either knows.
+        views_after_body, self.view_of = self.view_of, views_before
+        outside_after_body, self.outside = self.outside, outside_before
         orelse, after_orelse = self.nested(node.orelse, before)
+        self.merge_views(views_after_body)
+        for version, names_ in outside_after_body.items():
+            self.outside.setdefault(version, set()).update(names_)
         self.user_statement = at
+        joins, renamed = {}, {}
         for variable in sorted(set(after_body) | set(after_orelse)):
             in_body, in_orelse = after_body.get(variable), after_orelse.get(variable)
             if in_body == in_orelse:
                 self.current[variable] = in_body
                 continue
             joined = self.namer.version(variable)          # phi: one name after the if
+            joins[joined] = (in_body, in_orelse)
             for version, block in ((in_body, body), (in_orelse, orelse)):
                 if version is None:
                     # Unbound on this path (Python would fail only if it were read): bind
@@ -621,13 +773,72 @@ class Normalizer:
                     unbound = assign(joined, const(None))
                     unbound.user_statement = at
                     block.append(gast.copy_location(unbound, at))
-                elif not _rename_last_definition(block, version, joined):
+                elif _rename_last_definition(block, version, joined):
+                    renamed[version] = joined
+                else:
                     self.copy(joined, version, block, at)
             self.current[variable] = joined
             if in_body in self.new_containers and in_orelse in self.new_containers:
                 self.new_containers.add(joined)
+        if renamed:
+            _rename_checked_views(body + orelse, renamed)
+        self.join_views(joins, name_ids(body + orelse, gast.Store))
         statement = make(gast.If, test=test, body=body or [make(gast.Pass)], orelse=orelse)
         self.emit(statement)
+
+    def views_now(self) -> dict:
+        """A copy of ``view_of`` that later changes to it leave alone."""
+        return {version: (user, list(bases)) for version, (user, bases) in
+                self.view_of.items()}
+
+    def merge_views(self, other: dict) -> None:
+        """Let ``view_of`` also hold what ``other`` (another path's) holds."""
+        for version, (user, bases) in other.items():
+            mine = self.view_of.setdefault(version, (user, []))[1]
+            mine += [base for base in bases if base not in mine]
+
+    def join_views(self, joins: dict[str, tuple], assigned: set[str]) -> None:
+        """After a join (``joins``: joined name -> the versions it joins), a joined name may
+        be a view of whatever any of its versions may view: a view made on one path is
+        checked on every path after it. A viewed name that the joined paths assign
+        (``assigned``) is replaced by the name it is joined into; one not joined and not
+        live is left out (a temporary of one path: a check may read only names bound on
+        its path)."""
+        renamed = {version: joined for joined, versions in joins.items()
+                   for version in versions if version is not None}
+        for joined, versions in joins.items():
+            for version in versions:
+                if version in self.views:
+                    self.views.add(joined)
+                if version in self.outside:
+                    self.outside.setdefault(joined, set()).update(self.outside[version])
+                if version in self.containers:
+                    self.containers.add(joined)
+                if version in self.view_of:
+                    self.merge_views({joined: self.view_of[version]})
+        self.prune_views(assigned | set(joins), renamed)
+
+    def prune_views(self, assigned: set[str], renamed: dict[str, str]) -> None:
+        """After a join, what ``view_of`` says of the names the joined paths assign: a name
+        joined into another is replaced by it (``renamed``); one neither joined nor live is
+        left out."""
+        live = set(self.current.values())
+        for version in assigned:
+            entry = self.view_of.get(version)
+            if entry is None:
+                continue
+            if version not in live:         # a temporary of one path: no check reads it
+                del self.view_of[version]
+                continue
+            bases = []
+            for base, user in entry[1]:
+                base = renamed.get(base, base)
+                if base != version and (base in live or base not in assigned) and \
+                        (base, user) not in bases:
+                    bases.append((base, user))
+            entry[1][:] = bases
+            if not bases:
+                del self.view_of[version]
 
     def conditional_expression(self, node):
         """``a if c else b`` as an if statement assigning a temporary in each branch."""
@@ -641,6 +852,9 @@ class Normalizer:
         self.if_statement(gast.copy_location(
             make(gast.If, test=test, body=branches[:1], orelse=branches[1:]), node))
         self.user_statement = outer
+        if self.current[temporary] in self.view_of:     # messages name what the user wrote
+            bases = self.view_of[self.current[temporary]][1]
+            self.view_of[self.current[temporary]] = (to_source(node).strip(), bases)
         return _normalized(name(self.current[temporary]))
 
     def comprehension(self, node):
@@ -726,9 +940,13 @@ class Normalizer:
             if after_body.get(variable, header) != header:
                 self.copy(header, after_body[variable], body, at)   # back for the next turn
         self.carried_views(body, headers)
+        self.carried_outside(body, headers)
         before = dict(self.current)
         for variable, version in after_body.items():
             self.current[variable] = headers.get(variable, version)
+        self.prune_views(name_ids(body, gast.Store), {
+            after_body[variable]: header for variable, header in headers.items()
+            if variable in after_body})
         loop.chainrule_headers = headers
         loop.chainrule_exit_flags = [self.current[f] for f in getattr(
             loop.chainrule_user, "chainrule_exit_flags", [])]
@@ -737,7 +955,7 @@ class Normalizer:
         for variable, version in self.current.items():
             if variable not in before and variable not in headers:
                 # Bound only if the loop ran: bound to None before it if read later.
-                self.maybe_unbound[version] = (self.block, loop, at)
+                self.maybe_unbound.setdefault(version, []).append((self.block, loop, at))
 
     def for_statement(self, original) -> None:
         at = self.user_statement
@@ -879,6 +1097,13 @@ class Normalizer:
         if _may_be_view(value, self.views, self.params):
             self.views.add(version)
         self.note_views(version, identifier, value)
+        if isinstance(value, gast.Name) and value.id in self.containers:
+            self.containers.add(version)
+        self.outside.pop(version, None)
+        if isinstance(value, gast.Name) and (value.id in self.outside or (
+                value.id in self.written and value.id not in self.local_names)):
+            # (a generated name, SSA or temporary, is never one the user wrote)
+            self.outside[version] = set(self.outside.get(value.id, {value.id}))
         if isinstance(value, (gast.Tuple, gast.List)):
             self.lengths[version] = len(value.elts)
 
@@ -954,10 +1179,7 @@ class Normalizer:
             value = self.operation(node)
             self.bind(target.id, value)
             self.hold(value, target.id)
-            if isinstance(value, gast.Name) and value.id in self.shared_names():
-                group = self.shared.setdefault(value.id, {self.user_name_of(value.id)})
-                group.add(target.id)
-                self.shared[self.current[target.id]] = group
+            self.share(target.id, value)
             return
         elements = target.elts
         if isinstance(node, (gast.Tuple, gast.List)) and len(node.elts) == len(elements):
@@ -970,6 +1192,27 @@ class Normalizer:
             item = make(gast.Subscript, value=clone(whole), slice=const(position),
                         ctx=gast.Load())
             self.assign_target(element, item)
+
+    def may_be_argument(self, version: str) -> bool:
+        """Whether the SSA name ``version`` may be (or view) an argument's object: a change
+        to it may change the caller's (see ``GradientBuilder.check_changed_arguments``)."""
+        if version in self.params or version in self.views:
+            return True
+        return any(other in self.params for other in self.shared.get(version, ())) or any(
+            base in self.params for base, _ in self.view_of.get(version, ("", []))[1])
+
+    def displayed(self, others: set[str]) -> set[str]:
+        """The names of ``others`` the user wrote (a temporary, the value of `G if c else z`
+        or of a comprehension, is named by what it may be), or all of them if none is."""
+        return {o for o in others if o in self.written or not o.isidentifier()} or others
+
+    def share(self, identifier: str, value) -> None:
+        """``identifier`` was just bound to ``value``: when that is another local's object,
+        the two names share it (an in-place change of either is seen through the other)."""
+        if isinstance(value, gast.Name) and value.id in self.shared_names():
+            group = self.shared.setdefault(value.id, {self.user_name_of(value.id)})
+            group.add(identifier)
+            self.shared[self.current[identifier]] = group
 
     def hold(self, container, owner: str) -> None:
         """Remember that the list, tuple or dict literal ``container`` (bound to ``owner``)
@@ -1006,24 +1249,34 @@ class Normalizer:
             element = make(gast.Subscript, value=base, slice=index, ctx=gast.Load())
             total = make(gast.BinOp, left=self.atom(element), op=node.op,
                          right=self.atom(node.value))
-            self.store_item(node.target, self.atom(total), index)
+            value = self.atom(total)
+            holders = sorted({user for _, user in self.view_of.get(base.id, ("", []))[1]
+                              if user.isidentifier()} - {node.target.value.id})
+            if base.id in self.containers and holders and isinstance(value, gast.Name) and \
+                    self.block and self.block[-1].targets[0].id == value.id:
+                # xs[0] += v changes an array or list item in place, which these names
+                # (xs = [y]) also hold: refused when the code runs if the item is one.
+                self.block[-1].chainrule_shared_with = holders
+            self.store_item(node.target, value, index)
         elif isinstance(node, gast.AugAssign):
             if node.target.id in self.params and self.current.get(node.target.id) == \
                     node.target.id:
                 self.changed_arguments.setdefault(node.target.id, self.user_statement)
             current = self.read(node.target.id, node.target)
             others = self.shared.get(current.id, set()) - {node.target.id}
-            others = others | self.held.get(current.id, set())
+            others = others | self.held.get(current.id, set()) | self.outside.get(current.id,
+                                                                                set())
             if current.id in self.views and not others and node.target.id not in self.params:
                 others = {"the array or list it may be a slice, row or item of"}
             self.bind(node.target.id, make(gast.BinOp, left=current, op=node.op,
                                             right=self.atom(node.value)))
             # An array's op= changes it in place (a number is rebound: checked at run time).
-            self.changed_in_place(self.block[-1], current.id, node.target.id)
+            self.changed_in_place(self.block[-1], current.id,
+                                  self.shown.get(node.target.id, node.target.id))
             if others:
                 # On an array this updates the object that `others` also name; the reverse
                 # builder refuses it unless the value is a Python scalar.
-                self.block[-1].chainrule_shared_with = sorted(others)
+                self.block[-1].chainrule_shared_with = sorted(self.displayed(others))
             if node.target.id in self.iterated:
                 self.block[-1].chainrule_iterated = (*self.iterated[node.target.id], False)
         elif isinstance(node, gast.Expr):
@@ -1132,6 +1385,18 @@ def _rename_last_definition(block: list, version: str, joined: str) -> bool:
     return True
 
 
+def _rename_checked_views(statements: list, renamed: dict[str, str]) -> None:
+    """The views a change in place is checked against, after their definitions were
+    renamed to a join's name (``_rename_last_definition``): the old name is bound nowhere."""
+    for statement in walk(statements):
+        changes = getattr(statement, "chainrule_changes", None)
+        if changes:
+            changes[3][:] = [(renamed.get(view, view), user) for view, user in changes[3]]
+        given = getattr(statement, "chainrule_changes_given", None)
+        if given:
+            given[:] = [(renamed.get(array, array), user) for array, user in given]
+
+
 def _loaded_names(statements: list) -> set[str]:
     """Names the statements read, including the tests loops keep beside their body."""
     found = set()
@@ -1148,9 +1413,9 @@ def _loaded_names(statements: list) -> set[str]:
 
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
-                     "setdefault", "popitem", "sort", "partition", "reverse", "fill", "resize",
-                     "put",
-                     "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard"} | {
+                     "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put",
+                     "itemset", "setfield", "__setitem__", "__delitem__", "add", "discard",
+                     "partition", "shuffle", "__setattr__", "__delattr__"} | {
     f"__i{operation}__" for operation in ("add", "sub", "mul", "truediv", "floordiv", "mod",
                                           "pow", "matmul", "and", "or", "xor", "lshift",
                                           "rshift")}       # b.__iadd__(x): b += x, in place
@@ -1160,6 +1425,14 @@ _VIEW_FUNCTIONS = {"reshape", "transpose", "ravel", "squeeze", "expand_dims", "b
                    "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
                    "swapaxes", "moveaxis", "view", "diagonal", "flip", "fliplr", "flipud",
                    "real", "imag", "matrix_transpose", "rollaxis"}
+
+
+def _owner(func):
+    """The name a method is reached from: ``xs`` in ``xs.append``, ``d["k"].sort``."""
+    owner = func.value
+    while isinstance(owner, (gast.Attribute, gast.Subscript)):
+        owner = owner.value
+    return owner
 
 
 def _viewed_names(value) -> list[str]:

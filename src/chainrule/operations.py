@@ -8,8 +8,11 @@ differentiated (reported only if the statement turns out to be active).
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import inspect
 import operator
+import random
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,7 +157,20 @@ class Classifier:
         operation = self.value(statement, target, value)
         return operation
 
+    def refuse_writer_as_value(self, value) -> None:
+        """``g = np.copyto`` (or one passed to a function): a later ``g(y, x)`` would write
+        into ``y`` unseen."""
+        if isinstance(value, (gast.Name, gast.Attribute)) and not self.names([_root(value)]):
+            primal = resolve_dotted(self.parsed, value, self.locals)
+            if _writes_in_place(primal, value):
+                raise self.error(value, f"{describe_callable(primal)} writes into an "
+                                        f"existing array and is taken as a value, which "
+                                        f"cannot be differentiated", "in-place NumPy write",
+                                 "build a new array instead (e.g. np.where, or y = y.copy(); "
+                                 "y[index] = value)")
+
     def value(self, statement, target, value) -> Operation:
+        self.refuse_writer_as_value(value)
         if isinstance(value, gast.Name) and self.names([value]):
             if value.id in self.objects and target in self.bound_once:
                 self.objects[target] = self.objects[value.id]
@@ -226,6 +242,18 @@ class Classifier:
     def call(self, statement, target, call) -> Operation:
         func = call.func
         args, keywords = list(call.args), list(call.keywords)
+        for argument in args + [keyword.value for keyword in keywords]:
+            self.refuse_writer_as_value(argument)
+        if any(k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value
+                                       is None) for k in keywords):
+            # Checked for every call (a rule's binding checks it too): a function with no
+            # gradient (np.floor(x, out=y)) would otherwise write into y unseen.
+            where = f".{func.attr}" if isinstance(func, gast.Attribute) and self.names(
+                [func.value]) else describe_callable(resolve_dotted(self.parsed, func,
+                                                                    self.locals))
+            raise self.error(call, f"{where}(out=...) writes into an existing array, which "
+                                   f"cannot be differentiated", "out= argument",
+                             "assign the result to a new name instead")
         if isinstance(func, gast.Attribute) and self.names([func.value]):
             # A method of a local value: x.sum(axis=0) is differentiated as np.sum(x, axis=0).
             primal = method_function(func.attr)
@@ -405,8 +433,13 @@ class Classifier:
 
 
 _IN_PLACE_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
-                     np.random.shuffle, operator.setitem, operator.delitem, operator.iand,
-                     operator.ior} | {
+                     np.put_along_axis, np.random.shuffle, random.shuffle, heapq.heappush,
+                     heapq.heappop, heapq.heapify, heapq.heapreplace, heapq.heappushpop,
+                     bisect.insort_left, bisect.insort_right, operator.setitem,
+                     operator.delitem, operator.iand, operator.ior, setattr, delattr} | {
+    getattr(np.ndarray, name_) for name_ in ("fill", "sort", "partition", "put", "resize",
+                                             "setfield", "itemset", "byteswap", "setflags")
+    if hasattr(np.ndarray, name_)} | {       # g = np.ndarray.fill; g(y, 0.0)
     function for name_, function in vars(operator).items()
     if name_.startswith("i") and name_[1:] in vars(operator) and callable(function)}  # iadd
 

@@ -366,37 +366,47 @@ def restore_item(container, index, old) -> None:
 
 def item_cotangent(g, index, value):
     """The cotangent of the value stored by ``container[index] = value``, from the
-    container's cotangent ``g``. Where an integer-array index names a position twice, only
-    the last write stays in the array (as NumPy does it), and only it gets a cotangent."""
+    container's cotangent ``g``. Where an index with integer arrays names a position twice
+    (``a[[0, 0]]``, ``a[:, [1, 1]]``, ``a[i, j]`` with repeated pairs), only the last write
+    stays in the array (as NumPy does it), and only it gets a cotangent."""
     if isinstance(g, (list, tuple, dict)):
         return g[index]
     g = np.asarray(g)                   # a 0-d array's cotangent may be a number
-    # A copy: the loop that owns ``g`` may change it in place next (element_updates.py).
-    gathered = np.array(g[index]) if _is_basic_index(index) else g[index]
+    if _is_basic_index(index):
+        # A copy: the loop that owns ``g`` may change it in place next (element_updates.py).
+        return unbroadcast(np.array(g[index]), value)
+    gathered = g[index]
     kept = _last_writes(index, np.shape(g))
     if kept is not None:
-        gathered = gathered * kept.reshape(kept.shape + (1,) * (np.ndim(gathered) - kept.ndim))
+        gathered = gathered * kept
     return unbroadcast(gathered, value)
 
 
 def _last_writes(index, shape: tuple):
-    """For an index of integer arrays that repeats a position: which of its entries write
-    last (a boolean array of the index's shape); None when no position repeats."""
+    """For an index with integer arrays (mixed with slices, integers, masks, None or
+    Ellipsis, in any axes) that repeats a position: which entries of ``array[index]`` are
+    written last (a boolean array of that shape); None when no position repeats."""
     parts = index if isinstance(index, tuple) else (index,)
-    if not parts or len(parts) > len(shape) or not all(
-            isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype.kind in "iu"
-            for part in parts):
+    if not any(isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype.kind in "iu"
+               for part in parts):
+        return None                     # slices, integers and masks never repeat a position
+    # Each entry's position in the array, taken with the index itself (so NumPy resolves
+    # Ellipsis, None, masks, negative indices and where the fancy axes go): the coordinate
+    # grids are broadcast views, so this costs the size of the selection, not of the array.
+    ndim = len(shape)
+    coordinates = tuple(
+        np.broadcast_to(np.arange(size).reshape((size,) + (1,) * (ndim - 1 - axis)),
+                        shape)[index]
+        for axis, size in enumerate(shape))
+    if not coordinates or coordinates[0].size == 0:
         return None
-    arrays = np.broadcast_arrays(*[np.asarray(part) for part in parts])
-    sizes = shape[:len(arrays)]
-    positions = np.ravel_multi_index(tuple(a % n for a, n in zip(arrays, sizes)), sizes)
-    flat = positions.ravel()
+    flat = np.ravel_multi_index(coordinates, shape).ravel()
     _, from_end = np.unique(flat[::-1], return_index=True)
     if len(from_end) == flat.size:
         return None
     kept = np.zeros(flat.size, dtype=bool)
     kept[flat.size - 1 - from_end] = True
-    return kept.reshape(positions.shape)
+    return kept.reshape(coordinates[0].shape)
 
 
 def own_cotangent(g):
@@ -1411,6 +1421,8 @@ class ChangedViewCheck:
 
     def __call__(self, view, array, index=None) -> None:
         if type(array) is not np.ndarray or (self.direct and type(view) is not np.ndarray):
+            if self.direct and view is array and type(view) in (list, dict):
+                raise self.error            # a store into the caller's list or dict
             return
         region = array
         if index is not None and _is_basic_index(index):

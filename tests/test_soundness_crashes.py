@@ -1,0 +1,125 @@
+"""Issue 12, classes 13 and 15: runtime checks that crashed, and raw crashes.
+
+* A view check is made only where it can fire (never on a Python number) and reads only
+  names bound on its path (a view bound in the other branch of an ``if`` is not checked; one
+  bound on some paths only is None until bound).
+* ``assert`` runs in the primal as Python runs it.
+* Deeply nested expressions (a one-line sum of thousands of terms) are followed up to
+  ``nesting.MAX_DEPTH`` levels, and refused clearly beyond.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule import TransformError, check_grad, grad, value_and_grad
+
+
+# -- 13: view checks only where they can fire, only on names bound on their path -------------
+
+def p2(x, y):
+    for i0 in range(1):
+        x = y
+    if y > x:
+        if x > y:
+            y = x
+    else:
+        x *= y * 0.5 + math.atan(x) * 0.3
+    return 0.65 + y
+
+
+@pytest.mark.parametrize("kind", [float, np.float64])
+def test_the_issue_reproducer(kind):
+    args = (kind(0.63), kind(0.48))
+    assert grad(p2, wrt=(0, 1))(*args) == (0.0, 1.0)
+    check_grad(p2, *args, wrt=(0, 1))
+    check_grad(p2, kind(0.3), kind(0.9), wrt=(0, 1))
+
+
+def test_no_view_check_on_python_numbers():
+    source = chainrule.source(p2, 0.63, 0.48, wrt=(0, 1))
+    assert "refuse_change_under_view" not in source
+    assert "refuse_shared_array_update" not in source
+
+
+def alias_in_both_branches(x, y, flag):
+    for _ in range(2):
+        x = y
+    if flag > 0.0:
+        if x > y:
+            y = x
+        z = y * 2.0
+    else:
+        x *= y
+        z = x
+    return z + x * y
+
+
+@pytest.mark.parametrize("flag", [1.0, -1.0])
+@pytest.mark.parametrize("kind", [float, np.float64])
+def test_op_equal_in_one_branch_after_a_copying_loop(kind, flag):
+    x, y = kind(0.7), kind(0.4)
+    check_grad(alias_in_both_branches, x, y, flag, wrt=(0, 1))
+
+
+def test_op_equal_on_an_array_another_name_holds_is_still_refused():
+    x, y = np.array(0.7), np.array(0.4)
+    with pytest.raises(TransformError, match="names the same array as 'y'"):
+        grad(alias_in_both_branches, wrt=(0, 1))(x, y, -1.0)
+    assert (x, y) == (0.7, 0.4)
+
+
+def view_in_the_other_branch(a, x):
+    b = a.copy()
+    if x > 0.0:
+        c = b[:2]
+    else:
+        b[0] = x            # `c` is never bound on this path
+    if x > 0.0:
+        return np.sum(c) * x
+    return np.sum(b) * x
+
+
+@pytest.mark.parametrize("x", [0.5, -0.5])
+def test_a_view_bound_only_in_the_other_branch_is_not_checked(x):
+    a = np.array([1.0, 2.0, 3.0])
+    before = a.copy()
+    check_grad(view_in_the_other_branch, a, x, wrt=(0, 1))
+    value, _ = value_and_grad(view_in_the_other_branch, wrt=(0, 1))(a, x)
+    assert value == view_in_the_other_branch(a, x)
+    np.testing.assert_array_equal(a, before)
+
+
+def view_made_in_a_loop(a, n):
+    b = a.copy()
+    c = a * 2.0
+    for _ in range(n):
+        c = b[0:3]          # a view, made only if the loop runs
+    b[0] = 5.0
+    return np.sum(c * a)
+
+
+def test_a_view_bound_on_some_paths_is_checked_where_bound():
+    a = np.array([1.0, 2.0, 3.0])
+    check_grad(view_made_in_a_loop, a, 0)      # no view: the change is fine
+    with pytest.raises(TransformError, match="a view of it made before"):
+        grad(view_made_in_a_loop)(a, 1)        # `c` shows the change: refused as before
+    np.testing.assert_array_equal(a, [1.0, 2.0, 3.0])
+
+
+def view_made_in_a_while_that_may_not_run(x, a, b):
+    a = a.copy()
+    k = 0
+    while k < 3 and x > 1.0:
+        k += 1
+        a[0] = b[0]
+    a[0] = x
+    return x + np.sum(a)
+
+
+@pytest.mark.parametrize("x", [0.5, 1.5])
+def test_a_while_loop_that_may_not_run(x):
+    a, b = np.array([0.1, 0.2, 0.3]), np.array([0.4, 0.5, 0.6])
+    check_grad(view_made_in_a_while_that_may_not_run, x, a, b, wrt=(0, 1, 2))

@@ -8,7 +8,12 @@
   ``nesting.MAX_DEPTH`` levels, and refused clearly beyond.
 """
 
+import linecache
 import math
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -123,3 +128,92 @@ def view_made_in_a_while_that_may_not_run(x, a, b):
 def test_a_while_loop_that_may_not_run(x):
     a, b = np.array([0.1, 0.2, 0.3]), np.array([0.4, 0.5, 0.6])
     check_grad(view_made_in_a_while_that_may_not_run, x, a, b, wrt=(0, 1, 2))
+
+
+def _function(source: str, name: str = "f"):
+    """``source`` compiled (with the room CPython needs for it) under a file name that
+    linecache knows, so chainrule can read it."""
+    filename = f"<deep-{abs(hash(source))}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 30000))
+    try:
+        namespace = {"np": np, "math": math}
+        exec(compile(source, filename, "exec"), namespace)
+    finally:
+        sys.setrecursionlimit(limit)
+    return namespace[name]
+
+
+# -- 15: assert ---------------------------------------------------------------------------------
+
+# (compiled by _function, not in this module, whose asserts pytest rewrites)
+ASSERTS = """
+def asserts(x):
+    assert len(x) == 3
+    assert np.all(x > 0), "positive"
+    assert x.shape == (3,), "bad shape"
+    s = np.sum(x ** 2)
+    assert s > 0 and math.isfinite(s), ("s is", s)
+    for i in range(2):
+        assert x[i] < 10.0, x[i + 7]        # the message is read only if the test fails
+    return s * x[0]
+
+
+def scalar_asserts(x, y):
+    assert x > 0
+    assert x < y, "x below y"
+    assert not (x > 100.0 or y > 100.0)
+    return x * y
+"""
+
+
+def test_assert_runs_in_the_primal():
+    asserts = _function(ASSERTS, "asserts")
+    x = np.array([1.0, 2.0, 3.0])
+    check_grad(asserts, x)
+    value, _ = value_and_grad(asserts)(x)
+    assert value == asserts(x)
+
+
+@pytest.mark.parametrize("bad", [np.array([-1.0, 2.0, 3.0]), np.ones(4)])
+def test_a_failing_assert_fails_as_in_python(bad):
+    asserts = _function(ASSERTS, "asserts")
+    with pytest.raises(AssertionError) as expected:
+        asserts(bad)
+    with pytest.raises(AssertionError) as got:
+        grad(asserts)(bad)
+    assert repr(got.value) == repr(expected.value)
+
+
+def test_an_assert_message_is_computed_only_when_it_fails():
+    asserts = _function(ASSERTS, "asserts")
+    with pytest.raises(IndexError):             # Python reads x[7] for the message
+        asserts(np.array([20.0, 2.0, 3.0]))
+    with pytest.raises(IndexError):
+        grad(asserts)(np.array([20.0, 2.0, 3.0]))
+
+
+def test_assert_on_scalars():
+    scalar_asserts = _function(ASSERTS, "scalar_asserts")
+    assert grad(scalar_asserts, wrt=(0, 1))(2.0, 3.0) == (3.0, 2.0)
+    with pytest.raises(AssertionError, match="x below y"):
+        grad(scalar_asserts)(3.0, 2.0)
+
+
+def test_python_minus_O_drops_asserts(tmp_path):
+    path = tmp_path / "dropped.py"
+    path.write_text(textwrap.dedent("""
+        import chainrule
+
+        def f(x):
+            assert x < 0, "dropped under -O"
+            return x * x
+
+        print(chainrule.grad(f)(3.0))
+    """))
+    result = subprocess.run([sys.executable, "-O", str(path)], capture_output=True,
+                            text=True, env={"PYTHONPATH": os.pathsep.join(sys.path)},
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "6.0"

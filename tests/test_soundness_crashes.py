@@ -20,6 +20,7 @@ import pytest
 
 import chainrule
 from chainrule import TransformError, check_grad, grad, value_and_grad
+from chainrule.nesting import MAX_DEPTH
 
 
 # -- 13: view checks only where they can fire, only on names bound on their path -------------
@@ -130,21 +131,6 @@ def test_a_while_loop_that_may_not_run(x):
     check_grad(view_made_in_a_while_that_may_not_run, x, a, b, wrt=(0, 1, 2))
 
 
-def _function(source: str, name: str = "f"):
-    """``source`` compiled (with the room CPython needs for it) under a file name that
-    linecache knows, so chainrule can read it."""
-    filename = f"<deep-{abs(hash(source))}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 30000))
-    try:
-        namespace = {"np": np, "math": math}
-        exec(compile(source, filename, "exec"), namespace)
-    finally:
-        sys.setrecursionlimit(limit)
-    return namespace[name]
-
-
 # -- 15: assert ---------------------------------------------------------------------------------
 
 # (compiled by _function, not in this module, whose asserts pytest rewrites)
@@ -217,3 +203,68 @@ def test_python_minus_O_drops_asserts(tmp_path):
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "6.0"
+
+
+# -- 15: deeply nested expressions ---------------------------------------------------------------
+
+def _function(source: str, name: str = "f"):
+    """``source`` compiled (with the room CPython needs for it) under a file name that
+    linecache knows, so chainrule can read it."""
+    filename = f"<deep-{abs(hash(source))}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 30000))
+    try:
+        namespace = {"np": np, "math": math}
+        exec(compile(source, filename, "exec"), namespace)
+    finally:
+        sys.setrecursionlimit(limit)
+    return namespace[name]
+
+
+def _one_line_sum(terms: int):
+    coefficients = [(i % 7) * 0.1 + 0.05 for i in range(terms)]
+    expression = " + ".join(f"{c!r} * x * y" if i % 3 == 0 else f"{c!r} * x"
+                            for i, c in enumerate(coefficients))
+    return _function(f"def f(x, y):\n    return {expression}\n"), coefficients
+
+
+@pytest.mark.parametrize("terms", [400, 1000, pytest.param(3000, marks=pytest.mark.slow)])
+def test_a_one_line_sum_of_many_terms(terms):
+    f, coefficients = _one_line_sum(terms)
+    limit = sys.getrecursionlimit()
+    x, y = 0.3, 0.7
+    dx, dy = grad(f, wrt=(0, 1))(x, y)
+    assert dx == pytest.approx(sum(c * y if i % 3 == 0 else c
+                                   for i, c in enumerate(coefficients)), rel=1e-12)
+    assert dy == pytest.approx(sum(c * x for i, c in enumerate(coefficients) if i % 3 == 0),
+                               rel=1e-12)
+    assert sys.getrecursionlimit() == limit          # put back
+    check_grad(f, x, y, wrt=(0, 1))                  # the cached transform serves again
+
+
+def test_a_sum_of_arrays_over_many_lines():
+    f = _function("def f(a):\n    return np.sum(a\n" + "        + a * 0.5\n" * 800 + "    )\n")
+    check_grad(f, np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("depth", [50, 190])
+def test_nested_parentheses(depth):
+    f = _function("def f(x):\n    return " + "(" * depth + "x" + " * 1.01 + 0.1)" * depth + "\n")
+    check_grad(f, 0.3)
+    assert grad(f)(0.3) == pytest.approx(1.01 ** depth, rel=1e-12)
+
+
+def test_a_long_chain_of_unary_operators():
+    f = _function("def f(x):\n    return " + "- " * 1000 + "math.sin(x)\n")
+    assert grad(f)(0.3) == math.cos(0.3)
+
+
+def test_deeper_than_followed_is_refused_clearly():
+    f = _function("def f(x):\n    return (x\n" + "        + x\n" * (MAX_DEPTH + 100) + "    )\n")
+    limit = sys.getrecursionlimit()
+    with pytest.raises(TransformError) as caught:
+        grad(f)
+    assert f"an expression nested more than {MAX_DEPTH} levels deep" in str(caught.value)
+    assert caught.value.lineno == 2 and "split it into several statements" in str(caught.value)
+    assert sys.getrecursionlimit() == limit

@@ -8,6 +8,10 @@ is enough for code as people write it, but not for a one-line sum of some hundre
 function's depth, up to ``MAX_DEPTH`` levels; beyond that it is refused with a
 ``TransformError``. Nothing changes on the common path: the limit is only raised after a
 ``RecursionError``, and put back when the last transform that needed it ends.
+
+``MAX_DEPTH`` stays below what every supported Python compiles (Python 3.12 stops near 3000
+levels whatever the limit; 3.13 goes further) and well below where Python 3.10, whose every
+Python call also takes C stack, runs out of it (between 5000 and 7000 levels).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import types
 from .errors import TransformError
 from .origin import SourceMap
 
-MAX_DEPTH = 4000            # levels of nesting followed (CPython compiles about 3000)
+MAX_DEPTH = 2800            # levels of nesting followed
 _FRAMES_PER_LEVEL = 6       # frames a pass takes per level (3 measured), with room to spare
 _MARGIN = 1000              # frames for everything around a pass
 

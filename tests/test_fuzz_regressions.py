@@ -361,3 +361,45 @@ def test_in_place_update_of_an_iterated_array_whose_elements_are_unread():
     value, gradient = chainrule.value_and_grad(updates_the_iterated_array_unread)(0.5, a)
     assert value == updates_the_iterated_array_unread(0.5, a)
     assert gradient == pytest.approx(2.0 * value, rel=1e-15)
+
+
+# -- a view check read a name bound only on another path (UnboundLocalError; issue 12) ----------
+
+def copy_in_loop_then_nested_branches(x0, a0):
+    v7 = x0
+    for i9 in range(1):
+        x0 = v7
+    if np.sum(a0) > 0.5:
+        if x0 > x0:
+            x0 = v7
+    x0 += x0
+    return x0
+
+
+@pytest.mark.parametrize("kind", [float, np.float64])
+@pytest.mark.parametrize("total", [-1.0, 1.0])
+def test_op_equal_after_a_copying_loop_and_nested_branches(kind, total):
+    a0 = np.full(3, total)
+    assert chainrule.grad(copy_in_loop_then_nested_branches)(kind(0.0031), a0) == 2.0
+    chainrule.check_grad(copy_in_loop_then_nested_branches, kind(0.3), a0)
+
+
+def element_store_in_a_while_that_may_not_run(x0, a0, a1):
+    a0 = a0.copy()
+    k2 = 0
+    while k2 < 3 and x0 > x0:
+        a0[0] = a1[0]
+    else:
+        pass
+    a0[0] = x0
+    return x0 + np.sum(a0)
+
+
+def test_element_store_after_a_while_loop_that_did_not_run():
+    a = np.array([0.0031, 0.0031, 0.0031])
+    gradient = chainrule.grad(element_store_in_a_while_that_may_not_run, wrt=(0, 1, 2))(
+        0.0031, a, a.copy())
+    assert gradient[0] == 2.0
+    np.testing.assert_array_equal(gradient[1], [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(gradient[2], [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(a, [0.0031, 0.0031, 0.0031])

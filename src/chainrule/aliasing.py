@@ -27,7 +27,8 @@ import gast
 
 from . import runtime
 from .errors import TransformError
-from .syntax import name_ids, to_source
+from .kinds import SCALAR
+from .syntax import name_ids, to_source, walk
 
 
 class _ProgramOrder:
@@ -114,16 +115,25 @@ def _other_branch(first: tuple, second: tuple) -> bool:
     return any(choices.get(node, branch) != branch for node, branch in second)
 
 
-def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
+def view_guards(function, activity, kinds, parsed, helper) -> tuple[dict, set]:
     """The checks to run before statements that change an array in place: id(statement) ->
-    [(helper name, check, arguments text)] (see ``GradientBuilder.guards``)."""
-    order = written = None
+    [(helper name, check, arguments text)] (see ``GradientBuilder.guards``); and the names
+    a check reads that are bound on some paths to it but not all, to bind to None first.
+
+    A check is made only where it can fire: a Python number is never changed in place nor
+    a view, and a view bound only on another path than the change's (the other branch of
+    an ``if``) cannot show it."""
+    order = bound = written = None
     guards: dict[int, list[tuple]] = {}
+    presets: set[str] = set()
     for statement in _changing_statements(function.body):
         base, base_name, index, views = statement.chainrule_changes
         given = getattr(statement, "chainrule_changes_given", ())
+        if kinds.get(base) == SCALAR:
+            continue                    # `x *= v` on a number makes a new one
         if order is None:
-            order = _ProgramOrder(function)
+            order, bound = _ProgramOrder(function), _Bound(function)
+        surely, maybe = bound.at[id(statement)]
         region = index_source(index, helper) if index is not None else None
         origin = parsed.origin(statement.user_statement)
         # The names the user wrote first: their check raises, naming them, before one of
@@ -131,8 +141,11 @@ def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
         if written is None:
             written = name_ids(parsed.node)
         for view, view_name in sorted(views, key=lambda view: view[1] not in written):
-            if not activity.active(view) or not order.read_after(statement, view):
+            if view not in maybe or kinds.get(view) == SCALAR or \
+                    not activity.active(view) or not order.read_after(statement, view):
                 continue
+            if view not in surely:
+                presets.add(view)
             problem = TransformError(
                 f"cannot differentiate {parsed.name}: this changes '{base_name}' in place "
                 f"where '{view_name}', a view of it made before, shows the change, and "
@@ -145,8 +158,11 @@ def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
                 "refuse_change_under_view", runtime.ChangedViewCheck(problem),
                 f"{view}, {base}" + (f", {region}" if region else "")))
         for array, array_name in given:
-            if not (activity.active(base) or activity.active(array)):
+            if array not in maybe or kinds.get(array) == SCALAR or \
+                    not (activity.active(base) or activity.active(array)):
                 continue
+            if array not in surely:
+                presets.add(array)
             problem = TransformError(
                 f"cannot differentiate {parsed.name}: '{base_name}' shares its memory with "
                 f"'{array_name}' (it is '{array_name}', a view of it, or what a function "
@@ -157,7 +173,53 @@ def view_guards(function, activity, parsed, helper) -> dict[int, list[tuple]]:
             guards.setdefault(id(statement), []).append((
                 "refuse_change_under_view", runtime.ChangedViewCheck(problem, direct=True),
                 f"{base}, {array}"))
-    return guards
+    return guards, presets
+
+
+class _Bound:
+    """Which names are bound when each statement that changes an array runs: ``at`` maps
+    id(statement) -> (names bound on every path to it, names bound on some path)."""
+
+    def __init__(self, function):
+        self.at: dict[int, tuple[frozenset, frozenset]] = {}
+        start = frozenset(function.params)
+        self.block(function.body, start, start)
+
+    def block(self, statements: list, surely: frozenset, maybe: frozenset) -> tuple:
+        for statement in statements:
+            if isinstance(statement, gast.If):
+                body = self.block(statement.body, surely, maybe)
+                orelse = self.block(statement.orelse, surely, maybe)
+                surely, maybe = body[0] & orelse[0], body[1] | orelse[1]
+            elif isinstance(statement, (gast.For, gast.While)):
+                # A later turn also holds what the body (and a while's test) binds.
+                turns = maybe | _stores(statement)
+                inside = surely
+                if isinstance(statement, gast.For):
+                    inside = surely | name_ids(statement.target, gast.Store)
+                else:                   # a while loop's test runs at least once
+                    surely = inside = self.block(
+                        getattr(statement, "chainrule_test", []), surely, turns)[0]
+                self.block(statement.body, inside, turns)
+                maybe = turns
+            else:
+                if getattr(statement, "chainrule_changes", None):
+                    self.at[id(statement)] = (surely, maybe)
+                stored = name_ids(statement, gast.Store)
+                surely, maybe = surely | stored, maybe | stored
+        return surely, maybe
+
+
+def _stores(statement) -> set[str]:
+    """The names ``statement`` binds, in its loops' tests too."""
+    found = name_ids(statement, gast.Store)
+    for node in walk(statement):
+        found |= _stores_in(getattr(node, "chainrule_test", ()))
+    return found
+
+
+def _stores_in(statements) -> set[str]:
+    return set().union(*map(_stores, statements)) if statements else set()
 
 
 def _changing_statements(statements: list):

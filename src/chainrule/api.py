@@ -19,6 +19,7 @@ import numpy as np
 from . import cache
 from .fence import check_supported
 from .loader import bind, compile_generated
+from .nesting import deeply
 from .normalize import NormalFunction, normalize, parameter_names
 from .parsing import parse_function
 from .targets import Target, resolve_target
@@ -35,7 +36,7 @@ def _normal_form(function: types.FunctionType) -> NormalFunction:
         parsed = parse_function(function)
         check_supported(parsed)
         return normalize(parsed)
-    return cache.lookup(("normal", function.__code__), make)
+    return cache.lookup(("normal", function.__code__), lambda: deeply(function, make))
 
 
 def _resolve_wrt(function: types.FunctionType, wrt: Wrt,
@@ -211,11 +212,11 @@ class GradientFunction:
         key = ("gradient", function.__code__, id(function.__globals__), self.wrt, self.mode,
                kinds)
         compiled = cache.lookup_for_shapes(key, None if shapes is None else (shapes, floats),
-                                           make)
+                                           lambda: deeply(function, make))
         dependencies = for_function(compiled.generated.dependencies, function)
         if not still_valid(dependencies):
             cache.forget(key)        # a function it calls was redefined, or another closure
-            compiled = cache.lookup_for_shapes(key, shapes, make)
+            compiled = cache.lookup_for_shapes(key, shapes, lambda: deeply(function, make))
             dependencies = for_function(compiled.generated.dependencies, function)
         bound = bind(compiled, function)[compiled.generated.name]
         bound.chainrule_source = "\n".join([compiled.generated.source] +

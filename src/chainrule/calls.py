@@ -71,6 +71,7 @@ def _make(function: types.FunctionType, wrt: tuple[str, ...], kinds: dict[str, s
     from .api import _normal_form                   # (api imports this module)
     from .generate import build_gradient
     from .loader import bind, compile_generated
+    from .nesting import deeply
 
     def make():
         generated = build_gradient(_normal_form(function), list(wrt), dict(kinds), "vjp",
@@ -79,11 +80,11 @@ def _make(function: types.FunctionType, wrt: tuple[str, ...], kinds: dict[str, s
 
     key = ("vjp", function.__code__, id(function.__globals__), wrt,
            tuple(sorted(kinds.items())))
-    compiled = cache.lookup(key, make)
+    compiled = cache.lookup(key, lambda: deeply(function, make))
     dependencies = for_function(compiled.generated.dependencies, function)
     if not still_valid(dependencies):
         cache.forget(key)            # a function it calls was redefined, or another closure
-        compiled = cache.lookup(key, make)
+        compiled = cache.lookup(key, lambda: deeply(function, make))
         dependencies = for_function(compiled.generated.dependencies, function)
     forward_name, backward_name = compiled.generated.names
     functions = bind(compiled, function, with_defaults=(forward_name,))

@@ -71,6 +71,7 @@ class GradientBuilder:
         self.saves: dict[int, tuple] = {}       # store statement -> (old-value name, index)
         # statement -> the checks to run before it: (helper name, check, value checked)
         self.guards: dict[int, list[tuple]] = {}
+        self.unbound_checked: set[str] = set()      # views checked, unbound on some paths
         self.called_sources: list[str] = []
         self.dependencies: list[tuple] = []
         self._comment_for = None
@@ -185,7 +186,8 @@ class GradientBuilder:
                 reverse.block(function.body)
         self._comment_for = self._pending_comment = None
 
-        primal_lines: list = []
+        # A view a check reads that some paths to it leave unbound is None until bound.
+        primal_lines: list = [f"{view} = None" for view in sorted(self.unbound_checked)]
         stacks = [stack for plan in reverse.plans.values()
                   for stack in {**plan.saved_at_start, **plan.saved_at_end}.values()]
         for stack in stacks:
@@ -355,8 +357,9 @@ class GradientBuilder:
             self.check_in_place_change(op, kinds)
             self.check_object_subscript(op, activity)
             self.check_in_place_cast(op, kinds)
-        for statement_id, checks in view_guards(self.function, activity, self.parsed,
-                                                self.helper).items():
+        guards, self.unbound_checked = view_guards(self.function, activity, kinds,
+                                                   self.parsed, self.helper)
+        for statement_id, checks in guards.items():
             self.guards.setdefault(statement_id, []).extend(checks)
 
     def check_slice_store(self, op) -> None:

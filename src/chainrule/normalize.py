@@ -41,6 +41,7 @@ An *atom* is a local name, a constant, or a dotted name rooted at a global or cl
 from __future__ import annotations
 
 import builtins
+import sys
 import types
 from dataclasses import dataclass, field
 
@@ -840,6 +841,24 @@ class Normalizer:
             if not bases:
                 del self.view_of[version]
 
+    def assert_statement(self, node) -> None:
+        """``assert test, message`` runs in the primal as Python runs it: the test once, the
+        message only if it fails (``if not test: assert False, message``). No gradient flows
+        through it. Under ``python -O`` Python drops it, and so does the transform."""
+        if sys.flags.optimize:
+            return
+        if node.msg is None or isinstance(node.msg, gast.Constant):
+            self.emit(make(gast.Assert, test=self.condition(node.test), msg=node.msg))
+        elif isinstance(node.test, gast.Constant) and not node.test.value:
+            self.emit(make(gast.Assert, test=node.test, msg=self.atom(node.msg)))
+        else:
+            failing = gast.copy_location(make(gast.Assert, test=const(False), msg=node.msg),
+                                         node)
+            failing.chainrule_part_of = self.user_statement
+            self.if_statement(gast.copy_location(make(
+                gast.If, test=make(gast.UnaryOp, op=gast.Not(), operand=node.test),
+                body=[failing], orelse=[]), node))
+
     def conditional_expression(self, node):
         """``a if c else b`` as an if statement assigning a temporary in each branch."""
         test = self.atom(node.test)
@@ -1294,8 +1313,7 @@ class Normalizer:
         elif isinstance(node, gast.While):
             self.while_statement(node)
         elif isinstance(node, gast.Assert):
-            self.emit(make(gast.Assert, test=self.opaque(node.test),
-                           msg=node.msg and self.opaque(node.msg)))
+            self.assert_statement(node)
         elif isinstance(node, gast.FunctionDef):
             self.define_function(node, node.name)
         elif isinstance(node, (gast.Break, gast.Continue)):

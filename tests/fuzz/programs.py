@@ -30,6 +30,12 @@ What gets generated
   /arithmetic and updated with ``y[i] = ...``, ``y[i] += ...``, ``y[1:] = ...``,
   ``y[:2] = a[1:]``, ``y += ...``, and nested ``def``/``lambda`` closing over ``f``'s
   variables, called directly.
+* Shapes that once crashed generated code (issue 12): plain copies of scalars ``x = y``
+  (loops included: a copy stays bounded), a ``for`` loop that rebinds scalars followed by
+  nested ``if`` statements that rebind them again, with ``op=`` in one branch only, a return
+  in the inner branch and an ``op=`` after it all; names bound in every branch of an
+  ``if``/``elif``/``else`` (a branch may return first) and read after the join; a name bound
+  under a flag (``flag = c``; ``if flag: v = e``) and read after the join under the same flag.
 * Helpers: up to two module-level helpers (scalar or array parameters, a default value
   sometimes; scalar, array or pair result; a later helper may call an earlier one) and a
   recursive ``rec(p, depth)`` with a depth argument.
@@ -111,6 +117,12 @@ CONSTRUCTS = (
     "nested_def", "lambda", "slice_read", "slice_store", "matrix_arg", "matmul", "for_rows",
     "matrix_element", "default_arg", "active_power", "chained_compare", "list_augstore",
     "while_else", "np_where", "int_arith", "max_of_list",
+    # shapes that crashed generated code (issue 12): plain copies of scalars (also in loops),
+    # a loop followed by nested branches that rebind its variables, op= in one branch only,
+    # names bound in every branch or under a flag and read after the join, returns in
+    # nested branches
+    "copy_assign", "loop_then_branches", "augassign_in_branch", "bound_in_branches",
+    "bound_under_flag", "return_in_nested_branch",
 )
 
 
@@ -521,6 +533,10 @@ class Builder:
             options.append("list_augstore")
         if ctx.top and not ctx.in_helper:
             options.append("nested_def")
+        if scalars and ctx.depth == 0:
+            options.append("loop_then_branches")
+        if scalars and ctx.depth < 2:
+            options.append("flagged")
         kind = self.pick(options)
         return getattr(self, "s_" + kind)(ctx)
 
@@ -596,6 +612,8 @@ class Builder:
         return [f"def {name}(t):", f"    return {body}"]
 
     def s_reassign(self, ctx):
+        if len(ctx.of(SCALAR)) >= 2 and self.chance(25):
+            return self.s_copy(ctx)
         v = self.pick(ctx.of(SCALAR))
         text = self.scalar(ctx, self.number(0, 2))
         if ctx.loop:
@@ -693,16 +711,105 @@ class Builder:
 
     def s_if(self, ctx):
         self.mark("if")
-        lines = [f"if {self.cond(ctx, 1)}:"]
-        lines += _indent(self.block(ctx.child(), may_return=True))
+        # A name bound in every branch (a return may end a branch first) is read after.
+        joined = self.fresh("v") if self.chance(30) else None
+        branches = [f"if {self.cond(ctx, 1)}:"]
         while self.chance(25):
             self.mark("elif")
-            lines.append(f"elif {self.cond(ctx, 1)}:")
-            lines += _indent(self.block(ctx.child(), 2, may_return=True))
-        if self.chance(50):
+            branches.append(f"elif {self.cond(ctx, 1)}:")
+        has_else = joined is not None or self.chance(50)
+        if has_else:
             self.mark("else")
-            lines.append("else:")
-            lines += _indent(self.block(ctx.child(), may_return=True))
+            branches.append("else:")
+        lines = []
+        for number, header in enumerate(branches):
+            inner = ctx.child()
+            first = []
+            if joined is not None:
+                text = self.scalar(inner, self.number(0, 2))
+                first = [f"{joined} = {self.squash(text, SCALAR) if ctx.loop else text}"]
+                inner.env[joined] = Var(joined, SCALAR)
+            longest = 2 if header.startswith("elif") else 3
+            lines += [header] + _indent(first + self.block(inner, longest, may_return=True))
+        if joined is not None:
+            self.mark("bound_in_branches")
+            ctx.env[joined] = Var(joined, SCALAR)
+        return lines
+
+    def s_copy(self, ctx):
+        """``x = y`` for two scalars: the two names hold one object (a copy stays bounded,
+        so loops may do it too)."""
+        names = [v.name for v in ctx.of(SCALAR)]
+        first = self.pick(names)
+        self.mark("copy_assign")
+        return [f"{first} = {self.pick([n for n in names if n != first])}"]
+
+    def s_loop_then_branches(self, ctx):
+        """A loop that rebinds scalars (copies, updates), then nested branches that rebind
+        them again, with ``op=`` in one branch only and sometimes a return in the inner one
+        (the shape of issue 12's p2)."""
+        self.mark("loop_then_branches")
+        scalars = [v.name for v in ctx.of(SCALAR)]
+        i = self.fresh("i")
+        lines = [f"for {i} in range({self.pick([1, 2, 3, 0])}):"]
+        body = ctx.child(loop=True)
+        body.env[i] = Var(i, INT, bound=3)
+        for _ in range(self.number(1, 2)):
+            lines += _indent(self.rebind(body, scalars, in_loop=True))
+        inner = [f"if {self.cond(ctx, 1)}:"]
+        inner += _indent(self.rebind(ctx.child(), scalars))
+        if self.chance(40):
+            self.mark("return_in_nested_branch")
+            inner += _indent(self.return_stmt(ctx.child()))
+        if self.chance(40):
+            inner += ["else:"] + _indent(self.rebind(ctx.child(), scalars))
+        lines += [f"if {self.cond(ctx, 1)}:"] + _indent(inner)
+        if self.chance(70):
+            lines += ["else:"] + _indent(self.rebind(ctx.child(), scalars, update=True))
+        if self.chance(50):
+            lines += self.rebind(ctx, scalars, update=True)       # op= after it all
+        return lines
+
+    def rebind(self, ctx, scalars: list, in_loop: bool = False, update: bool = False) -> list:
+        """One statement rebinding one of ``scalars``: a copy of another, an ``op=`` or a new
+        value (squashed in a loop)."""
+        target = self.pick(scalars)
+        others = [n for n in scalars if n != target]
+        kind = "update" if update else self.pick(["copy", "update", "new"] if others
+                                                  else ["update", "new"])
+        if kind == "copy" and others:
+            self.mark("copy_assign")
+            return [f"{target} = {self.pick(others)}"]
+        if kind == "update":
+            self.mark("augassign", "augassign_in_branch")
+            op = self.pick(["*=", "+=", "-="])
+            text = self.scalar(ctx, self.number(0, 2))
+            if op == "*=" or in_loop:
+                text = self.pick(["math.cos({0})", "math.tanh({0})", "0.5 * math.sin({0})"]
+                                 ).format(text) if op == "*=" else self.squash(text, SCALAR)
+            return [f"{target} {op} {text}"]
+        text = self.scalar(ctx, self.number(0, 2))
+        self.mark("reassign_param" if ctx.env[target].param else "reassign")
+        return [f"{target} = {self.squash(text, SCALAR) if in_loop else text}"]
+
+    def s_flagged(self, ctx):
+        """A name bound under a flag only, read after the join under the same flag (Python
+        allows it: the flag does not change in between)."""
+        self.mark("bound_under_flag")
+        flag, bound = self.fresh("flag"), self.fresh("v")
+        text = self.scalar(ctx, self.number(0, 2))
+        lines = [f"{flag} = {self.cond(ctx, 1)}", f"if {flag}:",
+                 f"    {bound} = {self.squash(text, SCALAR) if ctx.loop else text}"]
+        if self.chance(50):
+            lines += ["else:"] + _indent(self.rebind(ctx.child(), [v.name for v in
+                                                                    ctx.of(SCALAR)]))
+        target = self.pick([v.name for v in ctx.of(SCALAR)])
+        if self.chance(50):
+            lines += [f"if {flag}:", f"    {target} {self.pick(['+=', '-='])} {bound}"]
+        else:
+            result = self.fresh("v")
+            lines += [f"{result} = {bound} if {flag} else {self.pick(CONSTANTS)}"]
+            ctx.env[result] = Var(result, SCALAR)
         return lines
 
     def s_for(self, ctx):
